@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppController } from './app.controller';
+import { AuthModule } from './auth/auth.module';
+import { AppConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { PrismaModule } from './prisma/prisma.module';
+
+/**
+ * The thin host application: configuration, database, auth, and the chat
+ * module. `overrides` replace environment variables (tests use them to run
+ * several differently configured apps in one process).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(overrides: Record<string, string | undefined> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [AppConfigModule.forRoot(overrides), PrismaModule, HealthModule, AuthModule],
+      controllers: [AppController],
+    };
+  }
+}

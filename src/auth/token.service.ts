@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../config/app-config';
+
+export interface TokenClaims {
+  sub: string;
+  email: string;
+  iat?: number;
+  exp?: number;
+}
+
+/** Only HS256 is accepted: pinning the algorithm rules out `alg: none` and key-confusion tricks. */
+export const JWT_ALGORITHM = 'HS256';
+/** Clock-skew leeway when checking `exp`/`nbf`. */
+export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Signs and verifies access tokens; shared by HTTP (passport) and the socket handshake. */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  sign(user: { id: string; email: string }): string {
+    return this.jwt.sign(
+      { sub: user.id, email: user.email },
+      { secret: this.config.jwtSecret, algorithm: JWT_ALGORITHM, expiresIn: this.config.jwtExpiresInSeconds },
+    );
+  }
+
+  /** The claims of a valid token, or undefined for anything else (bad, expired, wrong algorithm). */
+  verify(token: string): TokenClaims | undefined {
+    try {
+      const claims = this.jwt.verify<TokenClaims>(token, {
+        secret: this.config.jwtSecret,
+        algorithms: [JWT_ALGORITHM],
+        clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
+      });
+      return typeof claims.sub === 'string' && typeof claims.email === 'string' ? claims : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Logger } from '@nestjs/common';
+import { AppError, ErrorCode } from './app-error';
+
+const logger = new Logger('Errors');
+
+/** Driver/ORM errors that mean "the database is unreachable right now". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  '57P01',
+  '57P03',
+]);
+
+/**
+ * Turns anything thrown into an AppError. Known AppErrors pass through; the
+ * database being down becomes UNAVAILABLE; everything else becomes INTERNAL
+ * with a generic message (the original is logged, never sent).
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isUnavailable(error)) {
+    return new AppError(ErrorCode.UNAVAILABLE, 'Service temporarily unavailable');
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return new AppError(ErrorCode.INTERNAL, 'Internal error');
+}
+
+function isUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

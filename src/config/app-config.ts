@@ -1,0 +1,79 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ConfigValidationError, EnvironmentVariables, validateEnv } from './env.validation';
+
+/**
+ * The validated, typed configuration. Injected by class; nothing else in the
+ * app reads `process.env`.
+ */
+export class AppConfig {
+  readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
+  readonly port: number;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly jwtSecret: string;
+  readonly jwtSecretGenerated: boolean;
+  readonly jwtExpiresInSeconds: number;
+  /** `'*'` or explicit origins; an empty list means same-origin browsers and non-browser clients only. */
+  readonly corsOrigins: '*' | string[];
+  readonly maxMessageLength: number;
+  readonly typingTimeoutMs: number;
+  readonly maxHttpBufferSize: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+
+  constructor(env: EnvironmentVariables) {
+    this.nodeEnv = env.NODE_ENV;
+    this.port = env.PORT;
+    this.databaseUrl = env.DATABASE_URL;
+    this.dataDir = resolve(env.DATA_DIR);
+    this.redisUrl = env.REDIS_URL;
+    if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
+      throw new ConfigValidationError(['JWT_SECRET is required when NODE_ENV=production']);
+    }
+    this.jwtSecretGenerated = !env.JWT_SECRET;
+    this.jwtSecret = env.JWT_SECRET ?? randomBytes(32).toString('base64url');
+    this.jwtExpiresInSeconds = parseDurationSeconds(env.JWT_EXPIRES_IN);
+    this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
+    this.maxMessageLength = env.MAX_MESSAGE_LENGTH;
+    this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
+    this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.logLevel = env.LOG_LEVEL;
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+
+  /** Builds the config from `process.env` plus explicit overrides (tests, embedding hosts). */
+  static load(overrides: Record<string, string | undefined> = {}): AppConfig {
+    const config = new AppConfig(validateEnv({ ...process.env, ...overrides }));
+    if (config.jwtSecretGenerated) {
+      new Logger('Config').warn(
+        'JWT_SECRET is not set: using a random secret for this process. Tokens stop working on restart ' +
+          'and are not shared between processes. Set JWT_SECRET (32+ characters) to keep them.',
+      );
+    }
+    return config;
+  }
+}
+
+export function parseDurationSeconds(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
+  if (!match) throw new ConfigValidationError([`not a duration: ${value}`]);
+  const n = Number(match[1]);
+  const factor = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[match[2] ?? 's'] ?? 1;
+  return Math.max(1, Math.round(n * factor));
+}
+
+function parseOrigins(value: string | undefined): '*' | string[] {
+  if (!value) return [];
+  const origins = value
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  return origins.includes('*') ? '*' : origins;
+}

@@ -1,0 +1,93 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const DURATION = /^\d+(ms|s|m|h|d)?$/;
+
+/**
+ * Every environment variable the service reads, validated once at boot.
+ * Empty strings count as unset, so `FOO=` in a .env file means "default".
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters (256 bits for HS256)' })
+  JWT_SECRET?: string;
+
+  @Matches(DURATION, { message: 'must be a duration such as 3600, 900s, 15m, 12h or 7d' })
+  JWT_EXPIRES_IN = '1h';
+
+  /** Comma-separated origins allowed to open a socket or call the API from a browser; `*` allows any. */
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_MESSAGE_LENGTH = 4000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  TYPING_TIMEOUT_MS = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  MAX_HTTP_BUFFER_SIZE = 64 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export function validateEnv(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.map((e) => {
+        const shown = e.property.includes('SECRET') ? '(hidden)' : JSON.stringify(present[e.property]);
+        return `${e.property} ${Object.values(e.constraints ?? {}).join(', ')} (got ${shown})`;
+      }),
+    );
+  }
+  return env;
+}

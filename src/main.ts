@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { ConfigValidationError } from './config/env.validation';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), { bufferLogs: true });
+  const config = configureApp(app);
+  app.useLogger(logLevels(config.logLevel));
+  await app.listen(config.port);
+  new Logger('Bootstrap').log(`listening on ${await app.getUrl()} (docs at /docs, tester at /test-websocket.html)`);
+}
+
+function logLevels(level: string): ('error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
+  const all = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return all.slice(0, all.indexOf(level as (typeof all)[number]) + 1);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigValidationError) {
+    console.error(error.message);
+  } else {
+    console.error('Failed to start:', error instanceof Error ? (error.stack ?? error.message) : error);
+  }
+  process.exit(1);
+});

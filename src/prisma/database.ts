@@ -1,0 +1,101 @@
+import { Logger } from '@nestjs/common';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { SqlSession } from './migrator';
+
+export type DatabaseKind = 'postgresql' | 'embedded';
+
+/**
+ * One database, whichever backend: the Prisma driver adapter for queries and
+ * a raw SQL session for the migrator. PostgreSQL when DATABASE_URL is set,
+ * else PGlite (PostgreSQL compiled to WebAssembly) stored under DATA_DIR.
+ */
+export interface Database {
+  readonly kind: DatabaseKind;
+  /** Where the data lives, safe to log (no password). */
+  readonly location: string;
+  readonly adapter: PrismaPg | PrismaPGlite;
+  /** Runs `fn` on one dedicated SQL session (a connection held for its duration). */
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openEmbedded(options.dataDir);
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const logger = new Logger('Database');
+  const clientConfig = { connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 };
+  const pool = new Pool({ ...clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', (err) => logger.warn(`idle PostgreSQL connection lost: ${err.message}`));
+  return {
+    kind: 'postgresql',
+    location: redactUrl(url),
+    adapter: new PrismaPg(pool),
+    async withSession(fn) {
+      const client = new Client(clientConfig);
+      client.on('error', (err) => logger.warn(`PostgreSQL session error: ${err.message}`));
+      await client.connect();
+      try {
+        return await fn({
+          exec: async (sql) => void (await client.query(sql)),
+          query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
+        });
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+function openEmbedded(dataDir: string): Database {
+  const dir = join(dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const pglite = new PGlite(dir);
+  const session: SqlSession = {
+    exec: async (sql) => void (await pglite.exec(sql)),
+    query: async <T>(sql: string, params: unknown[] = []) => (await pglite.query<T>(sql, params)).rows,
+  };
+  return {
+    kind: 'embedded',
+    location: dir,
+    adapter: new PrismaPGlite(pglite),
+    withSession: (fn) => fn(session),
+    async ping() {
+      await pglite.query('SELECT 1');
+    },
+    async close() {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgresql://(unparseable URL)';
+  }
+}

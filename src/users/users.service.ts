@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+import { isUniqueViolation } from '../prisma/prisma-errors';
+import { PrismaService } from '../prisma/prisma.service';
+import type { User } from '../generated/prisma/client';
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export function toPublicUser(user: Pick<User, 'id' | 'email' | 'name'>): PublicUser {
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(data: { email: string; name: string; passwordHash: string }): Promise<User> {
+    try {
+      return await this.prisma.user.create({ data });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw AppError.conflict('Email is already registered');
+      throw error;
+    }
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { email } });
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { id } });
+  }
+
+  /** Ids among `ids` that belong to no user. */
+  async findMissing(ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    const found = await this.prisma.user.findMany({ where: { id: { in: unique } }, select: { id: true } });
+    const existing = new Set(found.map((u) => u.id));
+    return unique.filter((id) => !existing.has(id));
+  }
+}

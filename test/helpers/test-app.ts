@@ -1,0 +1,52 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { PrismaService } from '../../src/prisma/prisma.service';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export const TEST_JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
+
+export interface TestApp {
+  app: INestApplication;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  prisma: PrismaService;
+  database: TestDatabase;
+  /** Stops the app; the database is dropped unless `keepDatabase`. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Reuse a database (to test restarts); created fresh otherwise. */
+  database?: TestDatabase;
+}
+
+/** Boots the real AppModule with production setup on a random loopback port. */
+export async function startTestApp(options: StartOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const app = await NestFactory.create(
+    AppModule.forRoot({
+      NODE_ENV: 'test',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'error',
+      ...database.env,
+      ...options.env,
+    }),
+    { logger: ['error'], abortOnError: false },
+  );
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    prisma: app.get(PrismaService),
+    database,
+    async close({ keepDatabase = false } = {}) {
+      await app.close();
+      if (!keepDatabase) await database.drop();
+    },
+  };
+}
