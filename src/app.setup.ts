@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { ChatIoAdapter } from './chat/ws/chat-io.adapter';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -17,6 +18,7 @@ export function configureApp(app: INestApplication): AppConfig {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableCors({ origin: corsOriginOption(config), credentials: false });
+  app.useWebSocketAdapter(new ChatIoAdapter(app));
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -19,6 +19,7 @@ export class AppConfig {
   /** `'*'` or explicit origins; an empty list means same-origin browsers and non-browser clients only. */
   readonly corsOrigins: '*' | string[];
   readonly maxMessageLength: number;
+  readonly maxRoomParticipants: number;
   readonly typingTimeoutMs: number;
   readonly maxHttpBufferSize: number;
   readonly shutdownTimeoutMs: number;
@@ -38,6 +39,7 @@ export class AppConfig {
     this.jwtExpiresInSeconds = parseDurationSeconds(env.JWT_EXPIRES_IN);
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
     this.maxMessageLength = env.MAX_MESSAGE_LENGTH;
+    this.maxRoomParticipants = env.MAX_ROOM_PARTICIPANTS;
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
     this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;

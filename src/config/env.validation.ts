@@ -49,6 +49,12 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @IsInt()
+  @Min(2)
+  @Max(100_000)
+  MAX_ROOM_PARTICIPANTS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
   @Min(100)
   @Max(600_000)
   TYPING_TIMEOUT_MS = 5000;

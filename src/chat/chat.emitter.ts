@@ -1,0 +1,64 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import {
+  ClientToServerEvents,
+  InterServerEvents,
+  roomChannel,
+  ServerToClientEvents,
+  SocketData,
+  userChannel,
+} from './chat.events';
+
+export type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type EventName = keyof ServerToClientEvents;
+type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
+
+/**
+ * The one way services reach sockets. Whether a change came over REST, the
+ * socket or a host module calling a service, it is broadcast by these same
+ * calls, and through the Redis adapter when one is configured.
+ */
+@Injectable()
+export class ChatEmitter {
+  private readonly logger = new Logger(ChatEmitter.name);
+  private namespace: ChatNamespace | undefined;
+
+  /** Called by the gateway once the namespace exists. */
+  bind(namespace: ChatNamespace): void {
+    this.namespace = namespace;
+  }
+
+  toRoom<E extends EventName>(chatRoomId: string, event: E, ...args: EventArgs<E>): void {
+    this.namespace?.to(roomChannel(chatRoomId)).emit(event, ...args);
+  }
+
+  toUsers<E extends EventName>(userIds: string[], event: E, ...args: EventArgs<E>): void {
+    if (userIds.length === 0) return;
+    this.namespace?.to(userIds.map(userChannel)).emit(event, ...args);
+  }
+
+  /** A room broadcast that also reaches some users who are no longer (or not yet) in it; each socket once. */
+  toRoomAndUsers<E extends EventName>(chatRoomId: string, userIds: string[], event: E, ...args: EventArgs<E>): void {
+    this.namespace?.to([roomChannel(chatRoomId), ...userIds.map(userChannel)]).emit(event, ...args);
+  }
+
+  /** Subscribes every socket of these users, on every node, to the room's broadcasts. */
+  joinRoom(userIds: string[], chatRoomId: string): void {
+    if (userIds.length === 0 || !this.namespace) return;
+    this.namespace.in(userIds.map(userChannel)).socketsJoin(roomChannel(chatRoomId));
+  }
+
+  /** Unsubscribes every socket of these users, on every node, from the room. */
+  leaveRoom(userIds: string[], chatRoomId: string): void {
+    if (userIds.length === 0 || !this.namespace) return;
+    this.namespace.in(userIds.map(userChannel)).socketsLeave(roomChannel(chatRoomId));
+  }
+
+  get isBound(): boolean {
+    return this.namespace !== undefined;
+  }
+
+  warnIfUnbound(): void {
+    if (!this.namespace) this.logger.warn('no /chat gateway is running: events are not delivered');
+  }
+}

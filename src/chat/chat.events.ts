@@ -1,0 +1,166 @@
+/**
+ * THE wire contract of the `/chat` namespace: every event name and payload,
+ * shared by the gateway, the services' emitter, the tests and the docs.
+ * Dates travel as ISO-8601 strings.
+ */
+import type { ErrorBody, ErrorCode } from '../common/app-error';
+
+export type { ErrorBody, ErrorCode };
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckCallback<T> = (response: Ack<T>) => void;
+
+export type ChatRoomType = 'DIRECT' | 'GROUP';
+export type ParticipantRole = 'OWNER' | 'ADMIN' | 'MEMBER';
+export type MessageType = 'TEXT' | 'IMAGE' | 'FILE' | 'SYSTEM';
+
+export interface Attachment {
+  url: string;
+  name?: string;
+  mimeType?: string;
+  size?: number;
+}
+
+export interface MessageView {
+  id: string;
+  chatRoomId: string;
+  senderId: string;
+  seq: number;
+  /** Empty once deleted. */
+  content: string;
+  type: MessageType;
+  /** Empty once deleted. */
+  attachments: Attachment[];
+  clientMessageId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface ParticipantView {
+  userId: string;
+  role: ParticipantRole;
+  joinedAt: string;
+}
+
+export interface ChatRoomView {
+  id: string;
+  type: ChatRoomType;
+  name: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastMessageAt: string | null;
+  participants: ParticipantView[];
+  /** As seen by the receiving user. */
+  lastMessage: MessageView | null;
+  /** Messages by others after the receiving user's read cursor (deleted ones included). */
+  unreadCount: number;
+}
+
+export interface MessagePage {
+  /** Ascending by seq. */
+  messages: MessageView[];
+  /** More messages exist in the direction paged (older by default and with beforeSeq, newer with afterSeq). */
+  hasMore: boolean;
+}
+
+// ---- client → server payloads ----
+
+export interface CreateChatRoomPayload {
+  type: ChatRoomType;
+  name?: string;
+  participantIds: string[];
+}
+export interface ChatRoomRef {
+  chatRoomId: string;
+}
+export interface AddParticipantsPayload {
+  chatRoomId: string;
+  userIds: string[];
+}
+export interface RemoveParticipantPayload {
+  chatRoomId: string;
+  userId: string;
+}
+export interface UpdateChatRoomPayload {
+  chatRoomId: string;
+  name: string;
+}
+export interface SendMessagePayload {
+  chatRoomId?: string;
+  recipientId?: string;
+  content: string;
+  type?: Exclude<MessageType, 'SYSTEM'>;
+  attachments?: Attachment[];
+  clientMessageId?: string;
+}
+export interface EditMessagePayload {
+  messageId: string;
+  content: string;
+}
+export interface MessageRef {
+  messageId: string;
+}
+export interface GetMessagesPayload {
+  chatRoomId: string;
+  beforeSeq?: number;
+  afterSeq?: number;
+  limit?: number;
+}
+
+// ---- server → client payloads ----
+
+export interface ParticipantsAddedEvent {
+  chatRoomId: string;
+  userIds: string[];
+  addedBy: string;
+}
+export interface ParticipantRemovedEvent {
+  chatRoomId: string;
+  userId: string;
+  removedBy: string;
+}
+export interface MessageDeletedEvent {
+  chatRoomId: string;
+  messageId: string;
+}
+
+export interface ClientToServerEvents {
+  createChatRoom: (payload: CreateChatRoomPayload, ack: AckCallback<ChatRoomView>) => void;
+  joinChatRoom: (payload: ChatRoomRef, ack: AckCallback<ChatRoomView>) => void;
+  leaveChatRoom: (payload: ChatRoomRef, ack: AckCallback<ChatRoomRef>) => void;
+  addParticipants: (payload: AddParticipantsPayload, ack: AckCallback<ChatRoomView>) => void;
+  removeParticipant: (payload: RemoveParticipantPayload, ack: AckCallback<ChatRoomView>) => void;
+  updateChatRoom: (payload: UpdateChatRoomPayload, ack: AckCallback<ChatRoomView>) => void;
+  sendMessage: (payload: SendMessagePayload, ack: AckCallback<MessageView>) => void;
+  editMessage: (payload: EditMessagePayload, ack: AckCallback<MessageView>) => void;
+  deleteMessage: (payload: MessageRef, ack: AckCallback<MessageDeletedEvent>) => void;
+  getMessages: (payload: GetMessagesPayload, ack: AckCallback<MessagePage>) => void;
+  getChatRooms: (payload: Record<string, never>, ack: AckCallback<ChatRoomView[]>) => void;
+}
+
+export interface ServerToClientEvents {
+  chatRoomCreated: (room: ChatRoomView) => void;
+  chatRoomUpdated: (room: ChatRoomView) => void;
+  participantsAdded: (event: ParticipantsAddedEvent) => void;
+  participantRemoved: (event: ParticipantRemovedEvent) => void;
+  newMessage: (message: MessageView) => void;
+  messageUpdated: (message: MessageView) => void;
+  messageDeleted: (event: MessageDeletedEvent) => void;
+  /** An error for an event that was sent without an ack callback. */
+  exception: (error: ErrorBody) => void;
+}
+
+/** Events between server processes (none yet; the Redis adapter relays broadcasts). */
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  userId: string;
+  email: string;
+  /** Token expiry, epoch seconds. */
+  tokenExp: number;
+}
+
+/** socket.io room names: one per chat room, one per user (all of that user's sockets). */
+export const roomChannel = (chatRoomId: string): string => `chat:${chatRoomId}`;
+export const userChannel = (userId: string): string => `user:${userId}`;

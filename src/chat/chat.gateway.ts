@@ -1,0 +1,172 @@
+import { Logger, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { TokenService } from '../auth/token.service';
+import { createValidationPipe } from '../common/validation';
+import { ChatEmitter, ChatNamespace } from './chat.emitter';
+import {
+  ChatRoomRef,
+  ChatRoomView,
+  MessageDeletedEvent,
+  MessagePage,
+  MessageView,
+  roomChannel,
+  userChannel,
+} from './chat.events';
+import { MessagesService } from './messages/messages.service';
+import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from './messages/dto/message.dto';
+import { ChatRoomsService } from './rooms/chat-rooms.service';
+import {
+  AddParticipantsDto,
+  ChatRoomRefDto,
+  CreateChatRoomDto,
+  EmptyDto,
+  RemoveParticipantDto,
+  UpdateChatRoomDto,
+} from './rooms/dto/chat-room.dto';
+import type { ChatSocket } from './ws/chat-socket';
+import { handshakeAuth } from './ws/handshake-auth.middleware';
+import { WsAckInterceptor } from './ws/ws-ack.interceptor';
+import { WsExceptionFilter } from './ws/ws-exception.filter';
+import { WsJwtGuard } from './ws/ws-jwt.guard';
+
+/**
+ * The `/chat` namespace. Thin on purpose: validate, take the user from the
+ * authenticated socket (never from the payload), call a service, return its
+ * result as the ack. Broadcasting happens in the services via ChatEmitter, so
+ * REST and host-module calls broadcast exactly the same way.
+ */
+@WebSocketGateway({ namespace: '/chat' })
+@UseGuards(WsJwtGuard)
+@UseInterceptors(WsAckInterceptor)
+@UseFilters(WsExceptionFilter)
+@UsePipes(createValidationPipe())
+export class ChatGateway
+  implements OnGatewayInit<ChatNamespace>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket>
+{
+  private readonly logger = new Logger(ChatGateway.name);
+  private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly rooms: ChatRoomsService,
+    private readonly messages: MessagesService,
+    private readonly emitter: ChatEmitter,
+  ) {}
+
+  afterInit(namespace: ChatNamespace): void {
+    namespace.use(handshakeAuth(this.tokens));
+    // Subscribe before `connection`, so no broadcast falls between connect and join.
+    namespace.use((socket, next) => {
+      this.subscribe(socket).then(
+        () => next(),
+        (error: unknown) => {
+          this.logger.warn(`could not load rooms of ${socket.data.userId}: ${(error as Error).message}`);
+          next(new Error('Service unavailable'));
+        },
+      );
+    });
+    this.emitter.bind(namespace);
+  }
+
+  handleConnection(socket: ChatSocket): void {
+    // Disconnect when the token expires; the client reconnects with a fresh one.
+    const ms = socket.data.tokenExp * 1000 - Date.now();
+    const timer = setTimeout(
+      () => {
+        socket.emit('exception', { code: 'UNAUTHORIZED', message: 'Token expired' });
+        socket.disconnect(true);
+      },
+      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
+    );
+    timer.unref();
+    this.expiryTimers.set(socket, timer);
+  }
+
+  handleDisconnect(socket: ChatSocket): void {
+    clearTimeout(this.expiryTimers.get(socket));
+  }
+
+  @SubscribeMessage('createChatRoom')
+  async createChatRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: CreateChatRoomDto,
+  ): Promise<ChatRoomView> {
+    return (await this.rooms.create(socket.data.userId, dto)).room;
+  }
+
+  @SubscribeMessage('joinChatRoom')
+  async joinChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<ChatRoomView> {
+    const room = await this.rooms.getForUser(socket.data.userId, dto.chatRoomId);
+    await socket.join(roomChannel(dto.chatRoomId));
+    return room;
+  }
+
+  @SubscribeMessage('leaveChatRoom')
+  leaveChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<ChatRoomRef> {
+    return this.rooms.leave(socket.data.userId, dto.chatRoomId);
+  }
+
+  @SubscribeMessage('addParticipants')
+  addParticipants(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: AddParticipantsDto,
+  ): Promise<ChatRoomView> {
+    return this.rooms.addParticipants(socket.data.userId, dto.chatRoomId, dto.userIds);
+  }
+
+  @SubscribeMessage('removeParticipant')
+  removeParticipant(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: RemoveParticipantDto,
+  ): Promise<ChatRoomView> {
+    return this.rooms.removeParticipant(socket.data.userId, dto.chatRoomId, dto.userId);
+  }
+
+  @SubscribeMessage('updateChatRoom')
+  updateChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: UpdateChatRoomDto): Promise<ChatRoomView> {
+    return this.rooms.update(socket.data.userId, dto.chatRoomId, dto.name);
+  }
+
+  @SubscribeMessage('sendMessage')
+  async sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<MessageView> {
+    return (await this.messages.send(socket.data.userId, dto)).message;
+  }
+
+  @SubscribeMessage('editMessage')
+  editMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: EditMessageDto): Promise<MessageView> {
+    return this.messages.edit(socket.data.userId, dto.messageId, dto.content);
+  }
+
+  @SubscribeMessage('deleteMessage')
+  deleteMessage(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: MessageRefDto,
+  ): Promise<MessageDeletedEvent> {
+    return this.messages.delete(socket.data.userId, dto.messageId);
+  }
+
+  @SubscribeMessage('getMessages')
+  getMessages(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: GetMessagesDto): Promise<MessagePage> {
+    return this.messages.history(socket.data.userId, dto.chatRoomId, dto);
+  }
+
+  @SubscribeMessage('getChatRooms')
+  getChatRooms(@ConnectedSocket() socket: ChatSocket, @MessageBody() _dto: EmptyDto): Promise<ChatRoomView[]> {
+    return this.rooms.listForUser(socket.data.userId);
+  }
+
+  private async subscribe(socket: ChatSocket): Promise<void> {
+    // The user channel first: a room created from now on reaches this socket through it.
+    await socket.join(userChannel(socket.data.userId));
+    const ids = await this.rooms.roomIdsForUser(socket.data.userId);
+    if (ids.length > 0) await socket.join(ids.map(roomChannel));
+  }
+}

@@ -1,0 +1,82 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser } from '../../auth/current-user.decorator';
+import { JwtAuthGuard } from '../../auth/jwt-auth.guard';
+import type { AuthUser } from '../../auth/jwt.strategy';
+import type { ChatRoomView } from '../chat.events';
+import { ChatRoomsService } from './chat-rooms.service';
+import { AddParticipantsBodyDto, CreateChatRoomDto, UpdateChatRoomBodyDto } from './dto/chat-room.dto';
+
+export const uuidParam = new ParseUUIDPipe({ version: undefined, errorHttpStatusCode: 400 });
+
+@ApiTags('chat rooms')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('chat-rooms')
+export class ChatRoomsController {
+  constructor(private readonly rooms: ChatRoomsService) {}
+
+  @Get()
+  @ApiOkResponse({ description: 'The caller’s rooms, most recently active first' })
+  list(@CurrentUser() user: AuthUser): Promise<ChatRoomView[]> {
+    return this.rooms.listForUser(user.id);
+  }
+
+  /** 201 when a room was created; 200 with the existing room for a DIRECT pair that already has one. */
+  @Post()
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateChatRoomDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ChatRoomView> {
+    const { room, created } = await this.rooms.create(user.id, dto);
+    res.status(created ? 201 : 200);
+    return room;
+  }
+
+  @Get(':id')
+  get(@CurrentUser() user: AuthUser, @Param('id', uuidParam) id: string): Promise<ChatRoomView> {
+    return this.rooms.getForUser(user.id, id);
+  }
+
+  @Patch(':id')
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam) id: string,
+    @Body() dto: UpdateChatRoomBodyDto,
+  ): Promise<ChatRoomView> {
+    return this.rooms.update(user.id, id, dto.name);
+  }
+
+  @Post(':id/participants')
+  @HttpCode(200)
+  addParticipants(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam) id: string,
+    @Body() dto: AddParticipantsBodyDto,
+  ): Promise<ChatRoomView> {
+    return this.rooms.addParticipants(user.id, id, dto.userIds);
+  }
+
+  @Delete(':id/participants/:userId')
+  removeParticipant(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam) id: string,
+    @Param('userId', uuidParam) userId: string,
+  ): Promise<ChatRoomView> {
+    return this.rooms.removeParticipant(user.id, id, userId);
+  }
+}
