@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppController } from './app.controller';
 import { AuthModule } from './auth/auth.module';
-import { ChatModule } from './chat/chat.module';
+import { ChatModule, ChatModuleOptions } from './chat/chat.module';
 import { AppConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { PrismaModule } from './prisma/prisma.module';
@@ -13,10 +13,10 @@ import { PrismaModule } from './prisma/prisma.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(overrides: Record<string, string | undefined> = {}): DynamicModule {
+  static forRoot(overrides: Record<string, string | undefined> = {}, chat: ChatModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(overrides), PrismaModule, HealthModule, AuthModule, ChatModule.forRoot()],
+      imports: [AppConfigModule.forRoot(overrides), PrismaModule, HealthModule, AuthModule, ChatModule.forRoot(chat)],
       controllers: [AppController],
     };
   }

@@ -32,6 +32,23 @@ export class ChatEmitter {
     this.namespace?.to(roomChannel(chatRoomId)).emit(event, ...args);
   }
 
+  /** To the room's sockets except those of `userId` (typing, presence: not echoed to oneself). */
+  toRoomExceptUser<E extends EventName>(chatRoomId: string, userId: string, event: E, ...args: EventArgs<E>): void {
+    this.namespace
+      ?.to(roomChannel(chatRoomId))
+      .except(userChannel(userId))
+      .emit(event, ...args);
+  }
+
+  /** To every socket in any of the rooms, once each, except those of `userId`. */
+  toRoomsExceptUser<E extends EventName>(chatRoomIds: string[], userId: string, event: E, ...args: EventArgs<E>): void {
+    if (chatRoomIds.length === 0) return;
+    this.namespace
+      ?.to(chatRoomIds.map(roomChannel))
+      .except(userChannel(userId))
+      .emit(event, ...args);
+  }
+
   toUsers<E extends EventName>(userIds: string[], event: E, ...args: EventArgs<E>): void {
     if (userIds.length === 0) return;
     this.namespace?.to(userIds.map(userChannel)).emit(event, ...args);

@@ -108,6 +108,19 @@ export interface GetMessagesPayload {
   limit?: number;
 }
 
+export interface TypingPayload {
+  chatRoomId: string;
+  isTyping: boolean;
+}
+export interface GetOnlineUsersPayload {
+  /** Default: everyone the caller shares a room with. */
+  userIds?: string[];
+}
+export interface MarkMessagePayload {
+  chatRoomId: string;
+  messageId: string;
+}
+
 // ---- server → client payloads ----
 
 export interface ParticipantsAddedEvent {
@@ -125,6 +138,38 @@ export interface MessageDeletedEvent {
   messageId: string;
 }
 
+export interface UserTypingEvent {
+  chatRoomId: string;
+  userId: string;
+  isTyping: boolean;
+}
+export interface UserStatusEvent {
+  userId: string;
+  isOnline: boolean;
+  /** When the user was last seen: their connect time while online, their last disconnect once offline. */
+  lastSeenAt: string | null;
+}
+export type DeliveryStatus = 'delivered' | 'read';
+export interface MessageStatusEvent {
+  chatRoomId: string;
+  /** The message the cursor moved to; every earlier message of the room is covered too. */
+  messageId: string;
+  userId: string;
+  status: DeliveryStatus;
+  at: string;
+}
+export interface ReadState {
+  chatRoomId: string;
+  lastDeliveredSeq: number;
+  lastReadSeq: number;
+  unreadCount: number;
+}
+export interface NotificationEvent<T = unknown> {
+  type: string;
+  payload: T;
+  createdAt: string;
+}
+
 export interface ClientToServerEvents {
   createChatRoom: (payload: CreateChatRoomPayload, ack: AckCallback<ChatRoomView>) => void;
   joinChatRoom: (payload: ChatRoomRef, ack: AckCallback<ChatRoomView>) => void;
@@ -137,6 +182,10 @@ export interface ClientToServerEvents {
   deleteMessage: (payload: MessageRef, ack: AckCallback<MessageDeletedEvent>) => void;
   getMessages: (payload: GetMessagesPayload, ack: AckCallback<MessagePage>) => void;
   getChatRooms: (payload: Record<string, never>, ack: AckCallback<ChatRoomView[]>) => void;
+  typing: (payload: TypingPayload, ack: AckCallback<TypingPayload>) => void;
+  getOnlineUsers: (payload: GetOnlineUsersPayload, ack: AckCallback<{ userIds: string[] }>) => void;
+  markAsDelivered: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
+  markAsRead: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -147,6 +196,10 @@ export interface ServerToClientEvents {
   newMessage: (message: MessageView) => void;
   messageUpdated: (message: MessageView) => void;
   messageDeleted: (event: MessageDeletedEvent) => void;
+  userTyping: (event: UserTypingEvent) => void;
+  userStatus: (event: UserStatusEvent) => void;
+  messageStatus: (event: MessageStatusEvent) => void;
+  notification: (event: NotificationEvent) => void;
   /** An error for an event that was sent without an ack callback. */
   exception: (error: ErrorBody) => void;
 }

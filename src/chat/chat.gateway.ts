@@ -17,12 +17,20 @@ import {
   MessageDeletedEvent,
   MessagePage,
   MessageView,
+  ReadState,
   roomChannel,
+  TypingPayload,
   userChannel,
 } from './chat.events';
 import { MessagesService } from './messages/messages.service';
 import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from './messages/dto/message.dto';
+import { GetOnlineUsersDto } from './presence/dto/presence.dto';
+import { PresenceService } from './presence/presence.service';
+import { MarkMessageDto } from './receipts/dto/mark-message.dto';
+import { ReceiptsService } from './receipts/receipts.service';
 import { ChatRoomsService } from './rooms/chat-rooms.service';
+import { TypingDto } from './typing/dto/typing.dto';
+import { TypingService } from './typing/typing.service';
 import {
   AddParticipantsDto,
   ChatRoomRefDto,
@@ -59,6 +67,9 @@ export class ChatGateway
     private readonly rooms: ChatRoomsService,
     private readonly messages: MessagesService,
     private readonly emitter: ChatEmitter,
+    private readonly presence: PresenceService,
+    private readonly typing: TypingService,
+    private readonly receipts: ReceiptsService,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
@@ -88,10 +99,18 @@ export class ChatGateway
     );
     timer.unref();
     this.expiryTimers.set(socket, timer);
+    const chatRoomIds = [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
+    this.presence.socketConnected(socket.data.userId, socket.id, chatRoomIds).catch((error: unknown) => {
+      this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
+    });
   }
 
   handleDisconnect(socket: ChatSocket): void {
     clearTimeout(this.expiryTimers.get(socket));
+    if (!socket.data.userId) return;
+    this.presence.socketDisconnected(socket.data.userId, socket.id).catch((error: unknown) => {
+      this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
+    });
   }
 
   @SubscribeMessage('createChatRoom')
@@ -161,6 +180,35 @@ export class ChatGateway
   @SubscribeMessage('getChatRooms')
   getChatRooms(@ConnectedSocket() socket: ChatSocket, @MessageBody() _dto: EmptyDto): Promise<ChatRoomView[]> {
     return this.rooms.listForUser(socket.data.userId);
+  }
+
+  @SubscribeMessage('typing')
+  async setTyping(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: TypingDto): Promise<TypingPayload> {
+    // The socket's room subscription is the membership cache; the database decides when it is absent.
+    if (!socket.rooms.has(roomChannel(dto.chatRoomId))) {
+      await this.rooms.requireParticipant(socket.data.userId, dto.chatRoomId);
+    }
+    if (dto.isTyping) this.typing.start(socket.data.userId, dto.chatRoomId);
+    else this.typing.stop(socket.data.userId, dto.chatRoomId);
+    return { chatRoomId: dto.chatRoomId, isTyping: dto.isTyping };
+  }
+
+  @SubscribeMessage('getOnlineUsers')
+  getOnlineUsers(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: GetOnlineUsersDto,
+  ): Promise<{ userIds: string[] }> {
+    return this.presence.getOnlineUsers(socket.data.userId, dto.userIds);
+  }
+
+  @SubscribeMessage('markAsDelivered')
+  markAsDelivered(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
+    return this.receipts.markAsDelivered(socket.data.userId, dto.chatRoomId, dto.messageId);
+  }
+
+  @SubscribeMessage('markAsRead')
+  markAsRead(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
+    return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
   }
 
   private async subscribe(socket: ChatSocket): Promise<void> {

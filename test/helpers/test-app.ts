@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
+import type { ChatModuleOptions } from '../../src/chat/chat.module';
 import { configureApp } from '../../src/app.setup';
 import { PrismaService } from '../../src/prisma/prisma.service';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -21,19 +22,24 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Reuse a database (to test restarts); created fresh otherwise. */
   database?: TestDatabase;
+  /** ChatModule options, e.g. a test double for the OfflineNotifier. */
+  chat?: ChatModuleOptions;
 }
 
 /** Boots the real AppModule with production setup on a random loopback port. */
 export async function startTestApp(options: StartOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const app = await NestFactory.create(
-    AppModule.forRoot({
-      NODE_ENV: 'test',
-      JWT_SECRET: TEST_JWT_SECRET,
-      LOG_LEVEL: 'error',
-      ...database.env,
-      ...options.env,
-    }),
+    AppModule.forRoot(
+      {
+        NODE_ENV: 'test',
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'error',
+        ...database.env,
+        ...options.env,
+      },
+      options.chat,
+    ),
     { logger: ['error'], abortOnError: false },
   );
   configureApp(app);

@@ -7,7 +7,9 @@ import { isUniqueViolation } from '../../prisma/prisma-errors';
 import { PrismaService } from '../../prisma/prisma.service';
 import { ChatEmitter } from '../chat.emitter';
 import type { Attachment, MessagePage, MessageType, MessageView } from '../chat.events';
+import { NotificationsService } from '../notifications/notifications.service';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { TypingService } from '../typing/typing.service';
 import { toMessageResponse } from './message.mapper';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -42,6 +44,8 @@ export class MessagesService {
     private readonly rooms: ChatRoomsService,
     private readonly emitter: ChatEmitter,
     private readonly config: AppConfig,
+    private readonly typing: TypingService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
@@ -96,6 +100,8 @@ export class MessagesService {
     }
     const message = toMessageResponse(stored);
     this.emitter.toRoom(chatRoomId, 'newMessage', message);
+    this.typing.stop(senderId, chatRoomId);
+    this.notifications.dispatchOffline(message);
     return { message, created: true };
   }
 

@@ -16,7 +16,9 @@ import type { Response } from 'express';
 import { CurrentUser } from '../../auth/current-user.decorator';
 import { JwtAuthGuard } from '../../auth/jwt-auth.guard';
 import type { AuthUser } from '../../auth/jwt.strategy';
-import type { ChatRoomView } from '../chat.events';
+import type { ChatRoomView, ReadState } from '../chat.events';
+import { MarkMessageBodyDto } from '../receipts/dto/mark-message.dto';
+import { ReceiptsService, UnreadSummary } from '../receipts/receipts.service';
 import { ChatRoomsService } from './chat-rooms.service';
 import { AddParticipantsBodyDto, CreateChatRoomDto, UpdateChatRoomBodyDto } from './dto/chat-room.dto';
 
@@ -27,7 +29,10 @@ export const uuidParam = new ParseUUIDPipe({ version: undefined, errorHttpStatus
 @UseGuards(JwtAuthGuard)
 @Controller('chat-rooms')
 export class ChatRoomsController {
-  constructor(private readonly rooms: ChatRoomsService) {}
+  constructor(
+    private readonly rooms: ChatRoomsService,
+    private readonly receipts: ReceiptsService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ description: 'The caller’s rooms, most recently active first' })
@@ -45,6 +50,24 @@ export class ChatRoomsController {
     const { room, created } = await this.rooms.create(user.id, dto);
     res.status(created ? 201 : 200);
     return room;
+  }
+
+  /** Declared before `:id` so the path is not taken for a room id. */
+  @Get('unread-count')
+  @ApiOkResponse({ description: '{ unreadCount, chatRooms: [{ chatRoomId, unreadCount }] }' })
+  unreadCount(@CurrentUser() user: AuthUser): Promise<UnreadSummary> {
+    return this.receipts.unreadCounts(user.id);
+  }
+
+  @Post(':id/read')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{ chatRoomId, lastDeliveredSeq, lastReadSeq, unreadCount }' })
+  markAsRead(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam) id: string,
+    @Body() dto: MarkMessageBodyDto,
+  ): Promise<ReadState> {
+    return this.receipts.markAsRead(user.id, id, dto.messageId);
   }
 
   @Get(':id')

@@ -201,22 +201,24 @@ export class ChatRoomsService {
     return this.view(room, actorId);
   }
 
+  /**
+   * Removes `userId` from a group. The last owner cannot be removed, not even
+   * by themselves (leaving instead hands ownership on). Removing oneself is
+   * allowed to anyone; otherwise owners remove anyone, admins members only.
+   */
   async removeParticipant(actorId: string, chatRoomId: string, userId: string): Promise<ChatRoomView> {
-    if (userId === actorId) {
-      await this.leave(actorId, chatRoomId);
-      return this.view(await this.loadRoom(chatRoomId), actorId);
-    }
     await this.inRoomTransaction(chatRoomId, async (tx, room) => {
       const actor = this.participantOf(room, actorId);
       this.assertGroup(room, 'DIRECT rooms have fixed participants');
-      if (!canManage(actor)) throw AppError.forbidden('Only the owner or an admin can remove participants');
       const target = room.participants.find((p) => p.userId === userId);
       if (!target) throw AppError.notFound('Participant');
-      if (actor.role === 'ADMIN' && target.role !== 'MEMBER') {
-        throw AppError.forbidden('An admin can remove members only');
-      }
       if (target.role === 'OWNER' && room.participants.filter((p) => p.role === 'OWNER').length === 1) {
         throw AppError.conflict('Cannot remove the last owner');
+      }
+      if (userId !== actorId) {
+        if (!canManage(actor)) throw AppError.forbidden('Only the owner or an admin can remove participants');
+        if (actor.role === 'ADMIN' && target.role !== 'MEMBER')
+          throw AppError.forbidden('An admin can remove members only');
       }
       await tx.chatRoomParticipant.delete({ where: { chatRoomId_userId: { chatRoomId, userId } } });
     });

@@ -1,0 +1,32 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsUUID } from 'class-validator';
+import { MAX_PRESENCE_IDS } from '../presence.service';
+
+const eachUuid = { each: true, message: 'each value in $property must be a UUID' };
+
+export class GetOnlineUsersDto {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_PRESENCE_IDS)
+  @IsUUID('all', eachUuid)
+  userIds?: string[];
+}
+
+/** `GET /presence?userIds=a,b`: a comma-separated list in the query. */
+export class PresenceQueryDto {
+  @ApiPropertyOptional({ description: 'Comma-separated user ids; default: everyone you share a room with' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsArray()
+  @ArrayMaxSize(MAX_PRESENCE_IDS)
+  @IsUUID('all', eachUuid)
+  userIds?: string[];
+}

@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PrismaService } from '../../prisma/prisma.service';
+import { ChatEmitter } from '../chat.emitter';
+import type { UserStatusEvent } from '../chat.events';
+import { TypingService } from '../typing/typing.service';
+import { PresenceStore } from './presence.store';
+
+/** Most ids one presence query may name. */
+export const MAX_PRESENCE_IDS = 1000;
+
+/**
+ * Online while at least one socket of the user is connected (any tab, any
+ * device, any node). Coming online and going offline are announced as
+ * `userStatus` to the people who share a room with the user, nobody else.
+ */
+@Injectable()
+export class PresenceService {
+  private readonly logger = new Logger(PresenceService.name);
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly prisma: PrismaService,
+    private readonly emitter: ChatEmitter,
+    private readonly typing: TypingService,
+  ) {}
+
+  /** A socket of the user connected; `chatRoomIds` are the rooms it was subscribed to. */
+  async socketConnected(userId: string, socketId: string, chatRoomIds: string[]): Promise<void> {
+    if (!(await this.store.add(userId, socketId))) return;
+    const at = await this.touch(userId);
+    this.emitter.toRoomsExceptUser(chatRoomIds, userId, 'userStatus', {
+      userId,
+      isOnline: true,
+      lastSeenAt: at.toISOString(),
+    });
+  }
+
+  async socketDisconnected(userId: string, socketId: string): Promise<void> {
+    if (!(await this.store.remove(userId, socketId))) return;
+    this.typing.stopAllFor(userId);
+    const at = await this.touch(userId);
+    const rooms = await this.prisma.chatRoomParticipant.findMany({ where: { userId }, select: { chatRoomId: true } });
+    this.emitter.toRoomsExceptUser(
+      rooms.map((r) => r.chatRoomId),
+      userId,
+      'userStatus',
+      { userId, isOnline: false, lastSeenAt: at.toISOString() },
+    );
+  }
+
+  async isUserOnline(userId: string): Promise<boolean> {
+    return (await this.store.onlineAmong([userId])).length === 1;
+  }
+
+  getOnlineUsersCount(): Promise<number> {
+    return this.store.countOnline();
+  }
+
+  /** Which of `userIds` (default: the caller's room-mates) are online. */
+  async getOnlineUsers(callerId: string, userIds?: string[]): Promise<{ userIds: string[] }> {
+    const ids = userIds ?? (await this.roomMates(callerId));
+    return { userIds: await this.store.onlineAmong([...new Set(ids)]) };
+  }
+
+  /** Full status of `userIds` (default: the caller's room-mates); unknown ids are left out. */
+  async statuses(callerId: string, userIds?: string[]): Promise<UserStatusEvent[]> {
+    const ids = [...new Set(userIds ?? (await this.roomMates(callerId)))];
+    const [online, users] = await Promise.all([
+      this.store.onlineAmong(ids),
+      this.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, lastSeenAt: true } }),
+    ]);
+    const onlineSet = new Set(online);
+    return users.map((u) => ({
+      userId: u.id,
+      isOnline: onlineSet.has(u.id),
+      lastSeenAt: u.lastSeenAt?.toISOString() ?? null,
+    }));
+  }
+
+  /** Everyone who shares at least one room with the user. */
+  async roomMates(userId: string): Promise<string[]> {
+    const rows = await this.prisma.chatRoomParticipant.findMany({
+      where: { chatRoom: { participants: { some: { userId } } }, userId: { not: userId } },
+      select: { userId: true },
+      distinct: ['userId'],
+    });
+    return rows.map((r) => r.userId);
+  }
+
+  /** Stores lastSeenAt; presence must not fail because the database hiccuped. */
+  private async touch(userId: string): Promise<Date> {
+    const at = new Date();
+    await this.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: at } }).catch((error: unknown) => {
+      this.logger.warn(`could not store lastSeenAt of ${userId}: ${(error as Error).message}`);
+    });
+    return at;
+  }
+}
