@@ -5,6 +5,7 @@ import { ChatModule, ChatModuleOptions } from './chat/chat.module';
 import { AppConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { PrismaModule } from './prisma/prisma.module';
+import { RedisModule } from './redis/redis.module';
 
 /**
  * The thin host application: configuration, database, auth, and the chat
@@ -16,7 +17,14 @@ export class AppModule {
   static forRoot(overrides: Record<string, string | undefined> = {}, chat: ChatModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(overrides), PrismaModule, HealthModule, AuthModule, ChatModule.forRoot(chat)],
+      imports: [
+        AppConfigModule.forRoot(overrides),
+        PrismaModule,
+        HealthModule,
+        RedisModule,
+        AuthModule,
+        ChatModule.forRoot(chat),
+      ],
       controllers: [AppController],
     };
   }

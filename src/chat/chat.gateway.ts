@@ -1,4 +1,4 @@
-import { Logger, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Logger, OnModuleDestroy, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,6 +10,9 @@ import {
 } from '@nestjs/websockets';
 import { TokenService } from '../auth/token.service';
 import { createValidationPipe } from '../common/validation';
+import { AppConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
+import { ChatLifecycle } from './chat-lifecycle';
 import { ChatEmitter, ChatNamespace } from './chat.emitter';
 import {
   ChatRoomRef,
@@ -57,10 +60,15 @@ import { WsJwtGuard } from './ws/ws-jwt.guard';
 @UseFilters(WsExceptionFilter)
 @UsePipes(createValidationPipe())
 export class ChatGateway
-  implements OnGatewayInit<ChatNamespace>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket>
+  implements
+    OnGatewayInit<ChatNamespace>,
+    OnGatewayConnection<ChatSocket>,
+    OnGatewayDisconnect<ChatSocket>,
+    OnModuleDestroy
 {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+  private namespace: ChatNamespace | undefined;
 
   constructor(
     private readonly tokens: TokenService,
@@ -70,9 +78,14 @@ export class ChatGateway
     private readonly presence: PresenceService,
     private readonly typing: TypingService,
     private readonly receipts: ReceiptsService,
+    private readonly lifecycle: ChatLifecycle,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
+    this.namespace = namespace;
+    namespace.use((_socket, next) => (this.lifecycle.isDraining ? next(new Error('Server is shutting down')) : next()));
     namespace.use(handshakeAuth(this.tokens));
     // Subscribe before `connection`, so no broadcast falls between connect and join.
     namespace.use((socket, next) => {
@@ -85,9 +98,29 @@ export class ChatGateway
       );
     });
     this.emitter.bind(namespace);
+    // Joins and broadcasts made while Redis was away never reached this node: resubscribe from the database.
+    this.redis.onReconnect(() => this.resubscribeAll());
+  }
+
+  /**
+   * Graceful shutdown (SIGTERM): refuse new connections and events, let the
+   * events in flight finish and be acked, then close every transport (the
+   * clients reconnect, to another node behind a load balancer) and take this
+   * node's sockets out of presence.
+   */
+  async onModuleDestroy(): Promise<void> {
+    if (!this.namespace) return;
+    this.lifecycle.startDraining();
+    await this.lifecycle.whenIdle(this.config.shutdownTimeoutMs / 2);
+    for (const socket of this.namespace.sockets.values()) socket.conn.close();
+    await this.presence.leaveCluster().catch((error: unknown) => {
+      this.logger.warn(`could not leave the presence cluster: ${(error as Error).message}`);
+    });
   }
 
   handleConnection(socket: ChatSocket): void {
+    // socket.io keeps the handshake's HTTP request for the socket's life; the handshake copy is all we use (~4 KB saved).
+    (socket.conn as { request?: unknown }).request = undefined;
     // Disconnect when the token expires; the client reconnects with a fresh one.
     const ms = socket.data.tokenExp * 1000 - Date.now();
     const timer = setTimeout(
@@ -107,7 +140,8 @@ export class ChatGateway
 
   handleDisconnect(socket: ChatSocket): void {
     clearTimeout(this.expiryTimers.get(socket));
-    if (!socket.data.userId) return;
+    // While draining, presence is settled for all sockets at once (leaveCluster).
+    if (!socket.data.userId || this.lifecycle.isDraining) return;
     this.presence.socketDisconnected(socket.data.userId, socket.id).catch((error: unknown) => {
       this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
     });
@@ -188,8 +222,8 @@ export class ChatGateway
     if (!socket.rooms.has(roomChannel(dto.chatRoomId))) {
       await this.rooms.requireParticipant(socket.data.userId, dto.chatRoomId);
     }
-    if (dto.isTyping) this.typing.start(socket.data.userId, dto.chatRoomId);
-    else this.typing.stop(socket.data.userId, dto.chatRoomId);
+    if (dto.isTyping) await this.typing.start(socket.data.userId, dto.chatRoomId);
+    else await this.typing.stop(socket.data.userId, dto.chatRoomId);
     return { chatRoomId: dto.chatRoomId, isTyping: dto.isTyping };
   }
 
@@ -209,6 +243,14 @@ export class ChatGateway
   @SubscribeMessage('markAsRead')
   markAsRead(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
     return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
+  }
+
+  private async resubscribeAll(): Promise<void> {
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      const ids = new Set((await this.rooms.roomIdsForUser(socket.data.userId)).map(roomChannel));
+      for (const room of socket.rooms) if (room.startsWith('chat:') && !ids.has(room)) await socket.leave(room);
+      await socket.join([...ids]);
+    }
   }
 
   private async subscribe(socket: ChatSocket): Promise<void> {

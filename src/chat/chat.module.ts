@@ -1,5 +1,10 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { AppConfig } from '../config/app-config';
+import { RedisPresenceStore } from '../redis/redis-presence.store';
+import { RedisTypingStore } from '../redis/redis-typing.store';
+import { RedisService } from '../redis/redis.service';
+import { ChatLifecycle } from './chat-lifecycle';
 import { ChatEmitter } from './chat.emitter';
 import { ChatGateway } from './chat.gateway';
 import { MessagesController } from './messages/messages.controller';
@@ -13,6 +18,7 @@ import { ReceiptsService } from './receipts/receipts.service';
 import { ChatRoomsController } from './rooms/chat-rooms.controller';
 import { ChatRoomsService } from './rooms/chat-rooms.service';
 import { TypingService } from './typing/typing.service';
+import { LocalTypingStore, TypingStore } from './typing/typing.store';
 
 export interface ChatModuleOptions {
   /**
@@ -27,7 +33,8 @@ export interface ChatModuleOptions {
  * What a host app imports: the `/chat` socket.io gateway, the REST
  * controllers, and the services. The exported services are the host's API:
  * a message sent or a room changed through them is broadcast like any other.
- * Needs PrismaService and AppConfig from the host (PrismaModule, AppConfigModule).
+ * Needs PrismaService, AppConfig and RedisService from the host
+ * (PrismaModule, AppConfigModule, RedisModule), as AppModule shows.
  */
 @Module({})
 export class ChatModule {
@@ -44,7 +51,20 @@ export class ChatModule {
         PresenceService,
         ReceiptsService,
         NotificationsService,
-        { provide: PresenceStore, useClass: LocalPresenceStore },
+        ChatLifecycle,
+        // Cluster state lives in Redis when REDIS_URL is set, in this process otherwise.
+        {
+          provide: PresenceStore,
+          inject: [RedisService, AppConfig],
+          useFactory: (redis: RedisService, config: AppConfig) =>
+            redis.enabled ? new RedisPresenceStore(redis, config) : new LocalPresenceStore(),
+        },
+        {
+          provide: TypingStore,
+          inject: [RedisService, AppConfig],
+          useFactory: (redis: RedisService, config: AppConfig) =>
+            redis.enabled ? new RedisTypingStore(redis, config) : new LocalTypingStore(),
+        },
         notifierProvider(options.offlineNotifier),
         ChatGateway,
       ],

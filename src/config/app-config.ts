@@ -13,6 +13,11 @@ export class AppConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
+  /** How often a node renews its liveness in Redis. */
+  readonly presenceHeartbeatMs: number;
+  /** A node silent for this long is dead: its sockets are removed and its users may go offline. */
+  readonly presenceTtlMs: number;
   readonly jwtSecret: string;
   readonly jwtSecretGenerated: boolean;
   readonly jwtExpiresInSeconds: number;
@@ -31,6 +36,9 @@ export class AppConfig {
     this.databaseUrl = env.DATABASE_URL;
     this.dataDir = resolve(env.DATA_DIR);
     this.redisUrl = env.REDIS_URL;
+    this.redisPrefix = env.REDIS_PREFIX;
+    this.presenceHeartbeatMs = env.PRESENCE_HEARTBEAT_MS;
+    this.presenceTtlMs = Math.max(env.PRESENCE_TTL_MS, env.PRESENCE_HEARTBEAT_MS * 2);
     if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
       throw new ConfigValidationError(['JWT_SECRET is required when NODE_ENV=production']);
     }

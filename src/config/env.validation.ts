@@ -28,6 +28,22 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  @Matches(/^[\w:.-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ : . or -' })
+  REDIS_PREFIX = 'chat';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  PRESENCE_HEARTBEAT_MS = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(200)
+  @Max(600_000)
+  PRESENCE_TTL_MS = 15_000;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters (256 bits for HS256)' })

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '../generated/prisma/client';
 import type { Database } from './database';
 
@@ -7,7 +7,7 @@ import type { Database } from './database';
  * applied before this is constructed (see PrismaModule).
  */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
 
   constructor(readonly database: Database) {
@@ -24,7 +24,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After every module's destroy hooks, which may still write (e.g. lastSeenAt on shutdown). */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.database.close();
   }

@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
 import type { ChatModuleOptions } from '../../src/chat/chat.module';
@@ -35,6 +36,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
         NODE_ENV: 'test',
         JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'error',
+        // Apps of different test files share the CI Redis; each gets its own keys unless a test groups them.
+        REDIS_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
         ...database.env,
         ...options.env,
       },

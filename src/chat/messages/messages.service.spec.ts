@@ -49,7 +49,7 @@ describe(MessagesService.name, () => {
     rooms = { requireParticipant: jest.fn(), findOrCreateDirect: jest.fn() };
     emitter = { toRoom: jest.fn() };
     const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32), MAX_MESSAGE_LENGTH: '10' }));
-    typing = { stop: jest.fn() };
+    typing = { stop: jest.fn().mockResolvedValue(false) };
     notifications = { dispatchOffline: jest.fn() };
     service = new MessagesService(
       prisma as PrismaService,

@@ -100,7 +100,7 @@ export class MessagesService {
     }
     const message = toMessageResponse(stored);
     this.emitter.toRoom(chatRoomId, 'newMessage', message);
-    this.typing.stop(senderId, chatRoomId);
+    this.typing.stop(senderId, chatRoomId).catch(() => undefined);
     this.notifications.dispatchOffline(message);
     return { message, created: true };
   }

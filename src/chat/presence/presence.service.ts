@@ -22,7 +22,16 @@ export class PresenceService {
     private readonly prisma: PrismaService,
     private readonly emitter: ChatEmitter,
     private readonly typing: TypingService,
-  ) {}
+  ) {
+    // A dead node's users are reaped by a survivor: announce them as gone from here.
+    store.onUsersOffline((userIds) => {
+      for (const userId of userIds) {
+        this.wentOffline(userId).catch((error: unknown) =>
+          this.logger.warn(`offline broadcast failed: ${(error as Error).message}`),
+        );
+      }
+    });
+  }
 
   /** A socket of the user connected; `chatRoomIds` are the rooms it was subscribed to. */
   async socketConnected(userId: string, socketId: string, chatRoomIds: string[]): Promise<void> {
@@ -36,8 +45,17 @@ export class PresenceService {
   }
 
   async socketDisconnected(userId: string, socketId: string): Promise<void> {
-    if (!(await this.store.remove(userId, socketId))) return;
-    this.typing.stopAllFor(userId);
+    if (await this.store.remove(userId, socketId)) await this.wentOffline(userId);
+  }
+
+  /** Graceful shutdown: this node's sockets are gone; announce the users who have no socket left anywhere. */
+  async leaveCluster(): Promise<void> {
+    const offline = await this.store.leaveCluster();
+    await Promise.all(offline.map((userId) => this.wentOffline(userId).catch(() => undefined)));
+  }
+
+  private async wentOffline(userId: string): Promise<void> {
+    await this.typing.stopAllFor(userId);
     const at = await this.touch(userId);
     const rooms = await this.prisma.chatRoomParticipant.findMany({ where: { userId }, select: { chatRoomId: true } });
     this.emitter.toRoomsExceptUser(

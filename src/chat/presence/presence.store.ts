@@ -11,6 +11,12 @@ export abstract class PresenceStore {
   abstract remove(userId: string, socketId: string): Promise<boolean>;
   abstract onlineAmong(userIds: string[]): Promise<string[]>;
   abstract countOnline(): Promise<number>;
+  /** Users who went offline without a disconnect seen here (their node died). Default: never happens. */
+  onUsersOffline(_listener: (userIds: string[]) => void): void {}
+  /** Graceful shutdown: forget this node's sockets; returns the users who went offline. */
+  async leaveCluster(): Promise<string[]> {
+    return [];
+  }
 }
 
 @Injectable()
@@ -41,5 +47,11 @@ export class LocalPresenceStore extends PresenceStore {
 
   async countOnline(): Promise<number> {
     return this.sockets.size;
+  }
+
+  override async leaveCluster(): Promise<string[]> {
+    const users = [...this.sockets.keys()];
+    this.sockets.clear();
+    return users;
   }
 }

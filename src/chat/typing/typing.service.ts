@@ -1,54 +1,59 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { ChatEmitter } from '../chat.emitter';
+import { TypingStore } from './typing.store';
 
 /**
- * Typing indicators, in memory only (no database write per keystroke).
- * `start` broadcasts once and then only renews a timer; the indicator ends
- * by `stop`, by the timeout (TYPING_TIMEOUT_MS), when the user sends a
- * message in the room, or when their last socket goes. Every end broadcasts
- * `isTyping: false` exactly once.
+ * Typing indicators, never written to the database. `start` broadcasts once
+ * and afterwards only renews; the indicator ends by `stop`, by the timeout
+ * (TYPING_TIMEOUT_MS since the last renewal), when the user sends a message
+ * in the room, or when their last socket goes. Each end broadcasts
+ * `isTyping: false` exactly once, also across nodes (see TypingStore).
  */
 @Injectable()
 export class TypingService implements OnModuleDestroy {
+  private readonly logger = new Logger(TypingService.name);
+  /** This node's expiry timers, for the renewals it received. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
+    private readonly store: TypingStore,
     private readonly emitter: ChatEmitter,
     private readonly config: AppConfig,
   ) {}
 
-  /** True when this changed the state (and so was broadcast). */
-  start(userId: string, chatRoomId: string): boolean {
+  /** True when the user was not typing before (and so it was broadcast). */
+  async start(userId: string, chatRoomId: string): Promise<boolean> {
+    const token = randomUUID();
     const key = keyOf(chatRoomId, userId);
-    const wasTyping = this.timers.has(key);
     clearTimeout(this.timers.get(key));
-    const timer = setTimeout(() => this.stop(userId, chatRoomId), this.config.typingTimeoutMs);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.store
+        .expire(chatRoomId, userId, token)
+        .then((ended) => ended && this.broadcast(userId, chatRoomId, false))
+        .catch((error: unknown) => this.logger.warn(`typing expiry failed: ${(error as Error).message}`));
+    }, this.config.typingTimeoutMs);
     timer.unref();
     this.timers.set(key, timer);
-    if (!wasTyping) this.broadcast(userId, chatRoomId, true);
-    return !wasTyping;
+    const fresh = await this.store.start(chatRoomId, userId, token);
+    if (fresh) this.broadcast(userId, chatRoomId, true);
+    return fresh;
   }
 
-  stop(userId: string, chatRoomId: string): boolean {
+  /** True when the user was typing (and the end was broadcast). */
+  async stop(userId: string, chatRoomId: string): Promise<boolean> {
     const key = keyOf(chatRoomId, userId);
-    const timer = this.timers.get(key);
-    if (!timer) return false;
-    clearTimeout(timer);
+    clearTimeout(this.timers.get(key));
     this.timers.delete(key);
-    this.broadcast(userId, chatRoomId, false);
-    return true;
+    const ended = await this.store.stop(chatRoomId, userId);
+    if (ended) this.broadcast(userId, chatRoomId, false);
+    return ended;
   }
 
-  stopAllFor(userId: string): void {
-    for (const key of [...this.timers.keys()]) {
-      const [chatRoomId, typist] = key.split('|');
-      if (typist === userId) this.stop(userId, chatRoomId);
-    }
-  }
-
-  isTyping(userId: string, chatRoomId: string): boolean {
-    return this.timers.has(keyOf(chatRoomId, userId));
+  async stopAllFor(userId: string): Promise<void> {
+    for (const chatRoomId of await this.store.roomsOf(userId)) await this.stop(userId, chatRoomId);
   }
 
   onModuleDestroy(): void {

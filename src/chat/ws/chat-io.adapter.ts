@@ -2,7 +2,10 @@ import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { RedisService } from '../../redis/redis.service';
 
 /**
  * The socket.io server for the chat gateway, configured from AppConfig
@@ -12,10 +15,12 @@ import { AppConfig } from '../../config/app-config';
  */
 export class ChatIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
+  private readonly redis: RedisService;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(AppConfig);
+    this.redis = app.get(RedisService);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -26,6 +31,10 @@ export class ChatIoAdapter extends IoAdapter {
       cors: { origin: allowed === '*' ? true : allowed, credentials: false },
       allowRequest: (req, callback) => callback(null, isOriginAllowed(req, allowed)),
     } as ServerOptions);
+    if (this.redis.enabled)
+      server.adapter(
+        createAdapter(safePublisher(this.redis), this.redis.sub, { key: `${this.redis.prefix}:socket.io` }),
+      );
     return server;
   }
 }
@@ -44,4 +53,30 @@ export function isOriginAllowed(req: IncomingMessage, allowed: '*' | string[]): 
   } catch {
     return false;
   }
+}
+
+/**
+ * The adapter publishes without handling the promise: while Redis is away a
+ * rejected publish would be an unhandled rejection. Failed publishes are
+ * logged and dropped instead (local delivery goes on; clients catch up with
+ * getMessages { afterSeq }).
+ */
+function safePublisher(redis: RedisService): unknown {
+  const logger = new Logger('RedisAdapter');
+  let warned = 0;
+  return new Proxy(redis.pub, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop !== 'publish' && prop !== 'sPublish')
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+          if (Date.now() - warned > 5000) {
+            warned = Date.now();
+            logger.warn(`cross-node broadcast dropped: ${(error as Error).message}`);
+          }
+          return 0;
+        });
+    },
+  });
 }

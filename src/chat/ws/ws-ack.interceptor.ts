@@ -1,11 +1,22 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { map, Observable } from 'rxjs';
+import { finalize, map, Observable } from 'rxjs';
 import type { Ack } from '../chat.events';
+import { ChatLifecycle } from '../chat-lifecycle';
 
-/** Wraps every handler result as `{ ok: true, data }`; failures become `{ ok: false, error }` in WsExceptionFilter. */
+/**
+ * Wraps every handler result as `{ ok: true, data }` (failures become
+ * `{ ok: false, error }` in WsExceptionFilter) and counts events in flight,
+ * so a graceful shutdown can let them finish.
+ */
 @Injectable()
 export class WsAckInterceptor<T> implements NestInterceptor<T, Ack<T>> {
+  constructor(private readonly lifecycle: ChatLifecycle) {}
+
   intercept(_context: ExecutionContext, next: CallHandler<T>): Observable<Ack<T>> {
-    return next.handle().pipe(map((data) => ({ ok: true as const, data })));
+    this.lifecycle.enter();
+    return next.handle().pipe(
+      map((data) => ({ ok: true as const, data })),
+      finalize(() => this.lifecycle.leave()),
+    );
   }
 }
