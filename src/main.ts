@@ -10,6 +10,23 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), { bufferLogs: true });
   const config = configureApp(app);
   app.useLogger(logLevels(config.logLevel));
+  // A stray rejected promise is a bug to log, not a reason to drop every connection of this process.
+  process.on('unhandledRejection', (reason) => {
+    new Logger('Process').error(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  });
+  // Graceful shutdown (enableShutdownHooks) drains and closes; this bounds it.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        new Logger('Bootstrap').error(
+          `shutdown took longer than SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); exiting`,
+        );
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+    });
+  }
   await app.listen(config.port);
   new Logger('Bootstrap').log(`listening on ${await app.getUrl()} (docs at /docs, tester at /test-websocket.html)`);
 }

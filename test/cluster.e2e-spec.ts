@@ -299,3 +299,29 @@ if (!why && redisServerMissing)
     );
   });
 });
+
+describeCluster('graceful shutdown of a node (e2e)', () => {
+  let c: Cluster | undefined;
+  afterAll(async () => {
+    closeAllSockets();
+    await stopCluster(c);
+  });
+
+  it('should close its sockets so clients reconnect, and take its users offline at once', async () => {
+    c = await startCluster(REDIS_URL!, { PRESENCE_TTL_MS: '60000', PRESENCE_HEARTBEAT_MS: '1000' });
+    const [watcher, leaver] = await Promise.all([registerUser(c.a.url, 'stays'), registerUser(c.a.url, 'leaves')]);
+    const sw = await connectChat(c.a.url, watcher.token);
+    await requestOk(sw, 'createChatRoom', { type: 'DIRECT', participantIds: [leaver.user.id] });
+    const sl = await connectChat(c.b.url, leaver.token);
+    const reason = new Promise<string>((resolve) => sl.once('disconnect', (r) => resolve(r)));
+    const offline = waitForEvent(sw, 'userStatus', 5000, (e) => e.userId === leaver.user.id && !e.isOnline);
+    const started = Date.now();
+    await c.b.app.close();
+    // "transport close" (not "io server disconnect"): socket.io clients reconnect by themselves.
+    expect(await reason).toBe('transport close');
+    await offline;
+    // Far sooner than the 60 s presence TTL: the node removed its own entries.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await c.a.app.get(PresenceService).isUserOnline(leaver.user.id)).toBe(false);
+  });
+});

@@ -26,6 +26,20 @@ import { PrismaService } from './prisma.service';
           );
         } catch (error) {
           await database.close().catch(() => undefined);
+          const code = (error as { code?: string }).code;
+          if (
+            code === 'ECONNREFUSED' ||
+            code === 'ENOTFOUND' ||
+            code === 'ETIMEDOUT' ||
+            code === '3D000' ||
+            code === '28P01'
+          ) {
+            throw new Error(
+              `Cannot reach the database at ${database.location} (${code}: ${(error as Error).message}). ` +
+                'Start PostgreSQL or fix DATABASE_URL; unset it to use the embedded database.',
+              { cause: error },
+            );
+          }
           throw error;
         }
         return new PrismaService(database);
