@@ -36,6 +36,15 @@ export class AuthController {
     return this.auth.login(dto);
   }
 
+  /** Revokes every token of the caller and disconnects all their sockets, on every node. */
+  @Post('logout-all')
+  @HttpCode(204)
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  logoutAll(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.auth.logoutAll(user.id);
+  }
+
   @Get('me')
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()

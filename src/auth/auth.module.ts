@@ -6,12 +6,13 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher';
+import { SessionRevocations } from './session-revocations';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [PassportModule, JwtModule.register({}), UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, TokenService, JwtStrategy],
-  exports: [TokenService, UsersModule],
+  providers: [AuthService, PasswordHasher, TokenService, JwtStrategy, SessionRevocations],
+  exports: [TokenService, SessionRevocations, UsersModule],
 })
 export class AuthModule {}

@@ -10,6 +10,7 @@ describe(AuthService.name, () => {
     email: 'ada@example.test',
     name: 'Ada',
     passwordHash: 'HASH',
+    tokenVersion: 0,
     lastSeenAt: null,
     createdAt: new Date(),
     updatedAt: new Date(),
@@ -22,7 +23,9 @@ describe(AuthService.name, () => {
     users = { findByEmail: jest.fn(), findById: jest.fn(), create: jest.fn() };
     hasher = { hash: jest.fn().mockResolvedValue('HASH'), verify: jest.fn() };
     const tokens = { sign: jest.fn().mockReturnValue('TOKEN') } as unknown as TokenService;
-    service = new AuthService(users as unknown as UsersService, hasher as unknown as PasswordHasher, tokens);
+    service = new AuthService(users as unknown as UsersService, hasher as unknown as PasswordHasher, tokens, {
+      revoked: jest.fn(),
+    } as any);
   });
 
   it('should hash the password and never pass it to storage', async () => {

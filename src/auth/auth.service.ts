@@ -4,6 +4,7 @@ import { PublicUser, toPublicUser, UsersService } from '../users/users.service';
 import type { LoginDto } from './dto/login.dto';
 import type { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher';
+import { SessionRevocations } from './session-revocations';
 import { TokenService } from './token.service';
 
 export interface AuthResult {
@@ -17,6 +18,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly sessions: SessionRevocations,
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResult> {
@@ -40,7 +42,13 @@ export class AuthService {
     return toPublicUser(user);
   }
 
-  private issue(user: PublicUser): AuthResult {
+  /** Revokes every token of the user (they must log in again) and ends their sockets on every node. */
+  async logoutAll(userId: string): Promise<void> {
+    await this.users.bumpTokenVersion(userId);
+    this.sessions.revoked(userId);
+  }
+
+  private issue(user: PublicUser & { tokenVersion: number }): AuthResult {
     return { accessToken: this.tokens.sign(user), user: toPublicUser(user) };
   }
 }

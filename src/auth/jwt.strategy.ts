@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
+import { UsersService } from '../users/users.service';
 import { JWT_ALGORITHM, JWT_CLOCK_TOLERANCE_SECONDS, TokenClaims } from './token.service';
 
 export interface AuthUser {
@@ -12,7 +13,10 @@ export interface AuthUser {
 /** HTTP bearer-token authentication; same secret, algorithm and leeway as the socket handshake. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly users: UsersService,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: config.jwtSecret,
@@ -22,8 +26,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: TokenClaims): AuthUser | false {
+  /** The token must name an existing user and carry their current token version (no logout-all since). */
+  async validate(claims: TokenClaims): Promise<AuthUser | false> {
     if (typeof claims.sub !== 'string' || typeof claims.email !== 'string') return false;
+    const version = await this.users.tokenVersion(claims.sub);
+    if (version === undefined || (claims.ver ?? 0) !== version) return false;
     return { id: claims.sub, email: claims.email };
   }
 }

@@ -5,6 +5,8 @@ import { AppConfig } from '../config/app-config';
 export interface TokenClaims {
   sub: string;
   email: string;
+  /** The user's tokenVersion when issued; a logout-all makes older tokens invalid. */
+  ver?: number;
   iat?: number;
   exp?: number;
 }
@@ -22,9 +24,9 @@ export class TokenService {
     private readonly config: AppConfig,
   ) {}
 
-  sign(user: { id: string; email: string }): string {
+  sign(user: { id: string; email: string; tokenVersion: number }): string {
     return this.jwt.sign(
-      { sub: user.id, email: user.email },
+      { sub: user.id, email: user.email, ver: user.tokenVersion },
       { secret: this.config.jwtSecret, algorithm: JWT_ALGORITHM, expiresIn: this.config.jwtExpiresInSeconds },
     );
   }

@@ -212,6 +212,8 @@ export interface SocketData {
   email: string;
   /** Token expiry, epoch seconds. */
   tokenExp: number;
+  /** Checked against the user's current version at connect (logout-all revokes). */
+  tokenVersion: number;
 }
 
 /** socket.io room names: one per chat room, one per user (all of that user's sockets). */

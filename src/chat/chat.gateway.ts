@@ -8,7 +8,9 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { SessionRevocations } from '../auth/session-revocations';
 import { TokenService } from '../auth/token.service';
+import { UsersService } from '../users/users.service';
 import { createValidationPipe } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
@@ -30,6 +32,7 @@ import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from '.
 import { GetOnlineUsersDto } from './presence/dto/presence.dto';
 import { PresenceService } from './presence/presence.service';
 import { MarkMessageDto } from './receipts/dto/mark-message.dto';
+import { RateLimit, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { ReceiptsService } from './receipts/receipts.service';
 import { ChatRoomsService } from './rooms/chat-rooms.service';
 import { TypingDto } from './typing/dto/typing.dto';
@@ -43,7 +46,7 @@ import {
   UpdateChatRoomDto,
 } from './rooms/dto/chat-room.dto';
 import type { ChatSocket } from './ws/chat-socket';
-import { handshakeAuth } from './ws/handshake-auth.middleware';
+import { handshakeAuth, UNAUTHORIZED } from './ws/handshake-auth.middleware';
 import { WsAckInterceptor } from './ws/ws-ack.interceptor';
 import { WsExceptionFilter } from './ws/ws-exception.filter';
 import { WsJwtGuard } from './ws/ws-jwt.guard';
@@ -55,7 +58,7 @@ import { WsJwtGuard } from './ws/ws-jwt.guard';
  * REST and host-module calls broadcast exactly the same way.
  */
 @WebSocketGateway({ namespace: '/chat' })
-@UseGuards(WsJwtGuard)
+@UseGuards(WsJwtGuard, RateLimitGuard)
 @UseInterceptors(WsAckInterceptor)
 @UseFilters(WsExceptionFilter)
 @UsePipes(createValidationPipe())
@@ -81,7 +84,11 @@ export class ChatGateway
     private readonly lifecycle: ChatLifecycle,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
-  ) {}
+    private readonly users: UsersService,
+    sessions: SessionRevocations,
+  ) {
+    sessions.onRevoked((userId) => this.endSessions(userId));
+  }
 
   afterInit(namespace: ChatNamespace): void {
     this.namespace = namespace;
@@ -90,7 +97,7 @@ export class ChatGateway
     // Subscribe before `connection`, so no broadcast falls between connect and join.
     namespace.use((socket, next) => {
       this.subscribe(socket).then(
-        () => next(),
+        (ok) => next(ok ? undefined : new Error(UNAUTHORIZED)),
         (error: unknown) => {
           this.logger.warn(`could not load rooms of ${socket.data.userId}: ${(error as Error).message}`);
           next(new Error('Service unavailable'));
@@ -148,6 +155,7 @@ export class ChatGateway
   }
 
   @SubscribeMessage('createChatRoom')
+  @RateLimit('rooms')
   async createChatRoom(
     @ConnectedSocket() socket: ChatSocket,
     @MessageBody() dto: CreateChatRoomDto,
@@ -156,6 +164,7 @@ export class ChatGateway
   }
 
   @SubscribeMessage('joinChatRoom')
+  @RateLimit('joins')
   async joinChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<ChatRoomView> {
     const room = await this.rooms.getForUser(socket.data.userId, dto.chatRoomId);
     await socket.join(roomChannel(dto.chatRoomId));
@@ -168,6 +177,7 @@ export class ChatGateway
   }
 
   @SubscribeMessage('addParticipants')
+  @RateLimit('rooms')
   addParticipants(
     @ConnectedSocket() socket: ChatSocket,
     @MessageBody() dto: AddParticipantsDto,
@@ -184,16 +194,19 @@ export class ChatGateway
   }
 
   @SubscribeMessage('updateChatRoom')
+  @RateLimit('rooms')
   updateChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: UpdateChatRoomDto): Promise<ChatRoomView> {
     return this.rooms.update(socket.data.userId, dto.chatRoomId, dto.name);
   }
 
   @SubscribeMessage('sendMessage')
+  @RateLimit('messages')
   async sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<MessageView> {
     return (await this.messages.send(socket.data.userId, dto)).message;
   }
 
   @SubscribeMessage('editMessage')
+  @RateLimit('messages')
   editMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: EditMessageDto): Promise<MessageView> {
     return this.messages.edit(socket.data.userId, dto.messageId, dto.content);
   }
@@ -217,6 +230,7 @@ export class ChatGateway
   }
 
   @SubscribeMessage('typing')
+  @RateLimit('typing')
   async setTyping(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: TypingDto): Promise<TypingPayload> {
     // The socket's room subscription is the membership cache; the database decides when it is absent.
     if (!socket.rooms.has(roomChannel(dto.chatRoomId))) {
@@ -245,6 +259,13 @@ export class ChatGateway
     return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
   }
 
+  /** After a logout-all: tell every socket of the user, on every node, then disconnect them (no auto-reconnect). */
+  private endSessions(userId: string): void {
+    if (!this.namespace) return;
+    this.namespace.to(userChannel(userId)).emit('exception', { code: 'UNAUTHORIZED', message: 'Logged out' });
+    this.namespace.in(userChannel(userId)).disconnectSockets(true);
+  }
+
   private async resubscribeAll(): Promise<void> {
     for (const socket of this.namespace?.sockets.values() ?? []) {
       const ids = new Set((await this.rooms.roomIdsForUser(socket.data.userId)).map(roomChannel));
@@ -253,10 +274,19 @@ export class ChatGateway
     }
   }
 
-  private async subscribe(socket: ChatSocket): Promise<void> {
+  /** False when the token was revoked (logout-all) or its user no longer exists. */
+  private async subscribe(socket: ChatSocket): Promise<boolean> {
     // The user channel first: a room created from now on reaches this socket through it.
     await socket.join(userChannel(socket.data.userId));
-    const ids = await this.rooms.roomIdsForUser(socket.data.userId);
+    const [version, ids] = await Promise.all([
+      this.users.tokenVersion(socket.data.userId),
+      this.rooms.roomIdsForUser(socket.data.userId),
+    ]);
+    if (version === undefined || version !== socket.data.tokenVersion) {
+      await socket.leave(userChannel(socket.data.userId));
+      return false;
+    }
     if (ids.length > 0) await socket.join(ids.map(roomChannel));
+    return true;
   }
 }

@@ -14,6 +14,8 @@ import { LoggingOfflineNotifier, OfflineNotifier } from './notifications/offline
 import { PresenceController } from './presence/presence.controller';
 import { PresenceService } from './presence/presence.service';
 import { LocalPresenceStore, PresenceStore } from './presence/presence.store';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { RateLimitService } from './rate-limit/rate-limit.service';
 import { ReceiptsService } from './receipts/receipts.service';
 import { ChatRoomsController } from './rooms/chat-rooms.controller';
 import { ChatRoomsService } from './rooms/chat-rooms.service';
@@ -52,6 +54,8 @@ export class ChatModule {
         ReceiptsService,
         NotificationsService,
         ChatLifecycle,
+        RateLimitService,
+        RateLimitGuard,
         // Cluster state lives in Redis when REDIS_URL is set, in this process otherwise.
         {
           provide: PresenceStore,

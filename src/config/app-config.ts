@@ -25,6 +25,8 @@ export class AppConfig {
   readonly corsOrigins: '*' | string[];
   readonly maxMessageLength: number;
   readonly maxRoomParticipants: number;
+  readonly maxRoomsPerUser: number;
+  readonly rateLimits: Record<RateLimitKind, RateLimit>;
   readonly typingTimeoutMs: number;
   readonly maxHttpBufferSize: number;
   readonly shutdownTimeoutMs: number;
@@ -48,6 +50,14 @@ export class AppConfig {
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
     this.maxMessageLength = env.MAX_MESSAGE_LENGTH;
     this.maxRoomParticipants = env.MAX_ROOM_PARTICIPANTS;
+    this.maxRoomsPerUser = env.MAX_ROOMS_PER_USER;
+    this.rateLimits = {
+      messages: parseRate(env.RATE_LIMIT_MESSAGES),
+      typing: parseRate(env.RATE_LIMIT_TYPING),
+      rooms: parseRate(env.RATE_LIMIT_ROOMS),
+      joins: parseRate(env.RATE_LIMIT_JOINS),
+      socketEvents: parseRate(env.RATE_LIMIT_SOCKET_EVENTS),
+    };
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
     this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
@@ -69,6 +79,20 @@ export class AppConfig {
     }
     return config;
   }
+}
+
+export type RateLimitKind = 'messages' | 'typing' | 'rooms' | 'joins' | 'socketEvents';
+
+export interface RateLimit {
+  count: number;
+  windowMs: number;
+}
+
+export function parseRate(value: string): RateLimit {
+  const match = /^(\d+)\/(\d+)(ms|s|m|h)$/.exec(value);
+  if (!match) throw new ConfigValidationError([`not a rate: ${value}`]);
+  const windowMs = Number(match[2]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[3] as 'ms' | 's' | 'm' | 'h'];
+  return { count: Number(match[1]), windowMs: Math.max(1, windowMs) };
 }
 
 export function parseDurationSeconds(value: string): number {

@@ -2,6 +2,8 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const DURATION = /^\d+(ms|s|m|h|d)?$/;
+const RATE = /^\d+\/\d+(ms|s|m|h)$/;
+const RATE_MESSAGE = 'must be <count>/<window>, e.g. 20/10s';
 
 /**
  * Every environment variable the service reads, validated once at boot.
@@ -68,6 +70,29 @@ export class EnvironmentVariables {
   @Min(2)
   @Max(100_000)
   MAX_ROOM_PARTICIPANTS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_ROOMS_PER_USER = 1000;
+
+  /** Rate limits as "<count>/<window>", e.g. 20/10s. */
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_MESSAGES = '20/10s';
+
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_TYPING = '30/10s';
+
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_ROOMS = '10/60s';
+
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_JOINS = '60/60s';
+
+  /** Every event of one socket, whatever it is: a flood guard. */
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_SOCKET_EVENTS = '200/10s';
 
   @Type(() => Number)
   @IsInt()

@@ -35,6 +35,15 @@ export class UsersService {
     return this.prisma.user.findUnique({ where: { id } });
   }
 
+  async bumpTokenVersion(id: string): Promise<void> {
+    await this.prisma.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
+  }
+
+  /** The current token version of a user, or undefined if there is no such user. */
+  async tokenVersion(id: string): Promise<number | undefined> {
+    return (await this.prisma.user.findUnique({ where: { id }, select: { tokenVersion: true } }))?.tokenVersion;
+  }
+
   /** Ids among `ids` that belong to no user. */
   async findMissing(ids: string[]): Promise<string[]> {
     const unique = [...new Set(ids)];

@@ -38,6 +38,12 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
         LOG_LEVEL: 'error',
         // Apps of different test files share the CI Redis; each gets its own keys unless a test groups them.
         REDIS_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
+        // Suites send bursts far beyond human rates; the rate-limit tests set their own limits.
+        RATE_LIMIT_MESSAGES: '100000/1s',
+        RATE_LIMIT_TYPING: '100000/1s',
+        RATE_LIMIT_ROOMS: '100000/1s',
+        RATE_LIMIT_JOINS: '100000/1s',
+        RATE_LIMIT_SOCKET_EVENTS: '100000/1s',
         ...database.env,
         ...options.env,
       },

@@ -7,11 +7,12 @@ import type { AuthUser } from '../../auth/jwt.strategy';
 import type { MessageDeletedEvent, MessagePage, MessageView } from '../chat.events';
 import { uuidParam } from '../rooms/chat-rooms.controller';
 import { EditMessageBodyDto, MessageBodyDto, MessagesQueryDto } from './dto/message.dto';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
 @ApiBearerAuth()
-@UseGuards(JwtAuthGuard)
+@UseGuards(JwtAuthGuard, RateLimitGuard)
 @Controller()
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
@@ -27,6 +28,7 @@ export class MessagesController {
 
   /** 201 with the stored message; 200 with the first one when clientMessageId repeats an earlier send. */
   @Post('chat-rooms/:id/messages')
+  @RateLimit('messages')
   async send(
     @CurrentUser() user: AuthUser,
     @Param('id', uuidParam) id: string,
@@ -39,6 +41,7 @@ export class MessagesController {
   }
 
   @Patch('messages/:id')
+  @RateLimit('messages')
   edit(
     @CurrentUser() user: AuthUser,
     @Param('id', uuidParam) id: string,

@@ -19,6 +19,7 @@ import type { AuthUser } from '../../auth/jwt.strategy';
 import type { ChatRoomView, ReadState } from '../chat.events';
 import { MarkMessageBodyDto } from '../receipts/dto/mark-message.dto';
 import { ReceiptsService, UnreadSummary } from '../receipts/receipts.service';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { ChatRoomsService } from './chat-rooms.service';
 import { AddParticipantsBodyDto, CreateChatRoomDto, UpdateChatRoomBodyDto } from './dto/chat-room.dto';
 
@@ -26,7 +27,7 @@ export const uuidParam = new ParseUUIDPipe({ version: undefined, errorHttpStatus
 
 @ApiTags('chat rooms')
 @ApiBearerAuth()
-@UseGuards(JwtAuthGuard)
+@UseGuards(JwtAuthGuard, RateLimitGuard)
 @Controller('chat-rooms')
 export class ChatRoomsController {
   constructor(
@@ -42,6 +43,7 @@ export class ChatRoomsController {
 
   /** 201 when a room was created; 200 with the existing room for a DIRECT pair that already has one. */
   @Post()
+  @RateLimit('rooms')
   async create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateChatRoomDto,
@@ -76,6 +78,7 @@ export class ChatRoomsController {
   }
 
   @Patch(':id')
+  @RateLimit('rooms')
   update(
     @CurrentUser() user: AuthUser,
     @Param('id', uuidParam) id: string,
@@ -85,6 +88,7 @@ export class ChatRoomsController {
   }
 
   @Post(':id/participants')
+  @RateLimit('rooms')
   @HttpCode(200)
   addParticipants(
     @CurrentUser() user: AuthUser,

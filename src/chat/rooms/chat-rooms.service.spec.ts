@@ -64,7 +64,7 @@ describe(ChatRoomsService.name, () => {
         findMany: jest.fn(),
         update: jest.fn(),
       },
-      chatRoomParticipant: { findMany: jest.fn() },
+      chatRoomParticipant: { findMany: jest.fn(), groupBy: jest.fn().mockResolvedValue([]) },
       message: { findMany: jest.fn().mockResolvedValue([]) },
       $transaction: jest.fn((fn: (t: unknown) => unknown) => fn(tx)),
     };

@@ -67,6 +67,7 @@ export class ChatRoomsService {
     }
     this.assertRoomSize(others.length + 1);
     await this.assertUsersExist(others);
+    await this.assertRoomQuota([userId, ...others]);
     const room = await this.prisma.chatRoom.create({
       data: {
         type: 'GROUP',
@@ -92,6 +93,7 @@ export class ChatRoomsService {
     const existing = await this.prisma.chatRoom.findUnique({ where: { directKey: key }, include: withParticipants });
     if (existing) return { room: await this.view(existing, userId), created: false };
     await this.assertUsersExist([otherId]);
+    await this.assertRoomQuota([userId, otherId]);
     try {
       const room = await this.prisma.chatRoom.create({
         data: {
@@ -184,6 +186,7 @@ export class ChatRoomsService {
       }
       this.assertRoomSize(room.participants.length + userIds.length);
       await this.assertUsersExist(userIds);
+      await this.assertRoomQuota(userIds);
       // Newcomers start with the history marked read: no flood of unread for old messages.
       await tx.chatRoomParticipant.createMany({
         data: userIds.map((id) => ({
@@ -260,6 +263,21 @@ export class ChatRoomsService {
   private assertRoomSize(size: number): void {
     if (size > this.config.maxRoomParticipants) {
       throw AppError.conflict(`A room has at most ${this.config.maxRoomParticipants} participants`);
+    }
+  }
+
+  /** MAX_ROOMS_PER_USER: refuses a room that would put any of `userIds` over it. */
+  private async assertRoomQuota(userIds: string[]): Promise<void> {
+    const counts = await this.prisma.chatRoomParticipant.groupBy({
+      by: ['userId'],
+      where: { userId: { in: userIds } },
+      _count: { _all: true },
+    });
+    const full = counts.filter((c) => c._count._all >= this.config.maxRoomsPerUser).map((c) => c.userId);
+    if (full.length > 0) {
+      throw new AppError(ErrorCode.CONFLICT, `A user can be in at most ${this.config.maxRoomsPerUser} rooms`, {
+        userIds: full,
+      });
     }
   }
 

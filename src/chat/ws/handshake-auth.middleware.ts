@@ -21,7 +21,12 @@ export function handshakeAuth(tokens: TokenService) {
     const token = tokenFrom(auth, headers.authorization);
     const claims = token ? tokens.verify(token) : undefined;
     if (!claims || typeof claims.exp !== 'number') return next(new Error(UNAUTHORIZED));
-    const data: SocketData = { userId: claims.sub, email: claims.email, tokenExp: claims.exp };
+    const data: SocketData = {
+      userId: claims.sub,
+      email: claims.email,
+      tokenExp: claims.exp,
+      tokenVersion: claims.ver ?? 0,
+    };
     Object.assign(socket.data as SocketData, data);
     next();
   };
