@@ -45,6 +45,7 @@ import {
   RemoveParticipantDto,
   UpdateChatRoomDto,
 } from './rooms/dto/chat-room.dto';
+import { BackpressureMonitor, terminate } from './ws/backpressure.monitor';
 import type { ChatSocket } from './ws/chat-socket';
 import { handshakeAuth, UNAUTHORIZED } from './ws/handshake-auth.middleware';
 import { WsAckInterceptor } from './ws/ws-ack.interceptor';
@@ -72,6 +73,7 @@ export class ChatGateway
   private readonly logger = new Logger(ChatGateway.name);
   private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
   private namespace: ChatNamespace | undefined;
+  private backpressure: BackpressureMonitor | undefined;
 
   constructor(
     private readonly tokens: TokenService,
@@ -105,6 +107,12 @@ export class ChatGateway
       );
     });
     this.emitter.bind(namespace);
+    this.backpressure = new BackpressureMonitor(namespace, {
+      maxBufferedBytes: this.config.slowConsumerMaxBytes,
+      maxQueuedPackets: 10_000,
+      intervalMs: 500,
+    });
+    this.backpressure.start();
     // Joins and broadcasts made while Redis was away never reached this node: resubscribe from the database.
     this.redis.onReconnect(() => this.resubscribeAll());
   }
@@ -117,9 +125,14 @@ export class ChatGateway
    */
   async onModuleDestroy(): Promise<void> {
     if (!this.namespace) return;
+    this.backpressure?.stop();
     this.lifecycle.startDraining();
     await this.lifecycle.whenIdle(this.config.shutdownTimeoutMs / 2);
     for (const socket of this.namespace.sockets.values()) socket.conn.close();
+    // A client that does not answer the close (not reading) is cut after a short grace.
+    for (let waited = 0; this.namespace.sockets.size > 0 && waited < 1000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    for (const socket of this.namespace.sockets.values()) terminate(socket);
     await this.presence.leaveCluster().catch((error: unknown) => {
       this.logger.warn(`could not leave the presence cluster: ${(error as Error).message}`);
     });

@@ -31,10 +31,16 @@ export function toAppError(error: unknown): AppError {
   return new AppError(ErrorCode.INTERNAL, 'Internal error');
 }
 
+/** node-postgres reports lost or impossible connections by message, without a code. */
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|connect ECONNREFUSED|DatabaseNotReachable/i;
+
 function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
+    const { code, message, kind } = e as { code?: unknown; message?: unknown; kind?: unknown };
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (kind === 'DatabaseNotReachable' || kind === 'ConnectionClosed') return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

@@ -22,6 +22,21 @@ export function validationFailed(errors: ValidationError[]): AppError {
 }
 
 const NOT_AN_OBJECT = 'payload must be a JSON object';
+/** Deeper than any DTO here (message → attachments → attachment is 3); refused before class-transformer recurses. */
+const MAX_DEPTH = 8;
+const TOO_DEEP = `payload must not be nested more than ${MAX_DEPTH} levels deep`;
+
+/** Iterative, so hostile nesting cannot overflow the stack while we measure it. */
+function depthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * The ValidationPipe used by HTTP and WebSocket handlers alike: DTOs only,
@@ -40,6 +55,11 @@ class StrictValidationPipe extends ValidationPipe {
       (typeof value !== 'object' || Array.isArray(value))
     ) {
       throw AppError.validation(NOT_AN_OBJECT, [{ field: 'body', errors: [NOT_AN_OBJECT] }]);
+    }
+    if (isDto && depthExceeds(value, MAX_DEPTH)) {
+      throw AppError.validation(TOO_DEEP, [
+        { field: metadata.type === 'body' ? 'body' : metadata.type, errors: [TOO_DEEP] },
+      ]);
     }
     return super.transform(value, metadata);
   }

@@ -30,6 +30,7 @@ export class AppConfig {
   readonly typingTimeoutMs: number;
   readonly maxHttpBufferSize: number;
   readonly shutdownTimeoutMs: number;
+  readonly slowConsumerMaxBytes: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
 
   constructor(env: EnvironmentVariables) {
@@ -61,6 +62,7 @@ export class AppConfig {
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
     this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.slowConsumerMaxBytes = env.SLOW_CONSUMER_MAX_BYTES;
     this.logLevel = env.LOG_LEVEL;
   }
 

@@ -106,6 +106,13 @@ export class EnvironmentVariables {
   @Max(64 * 1024 * 1024)
   MAX_HTTP_BUFFER_SIZE = 64 * 1024;
 
+  /** A socket with more than this many bytes waiting to be written (a client not reading) is disconnected. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(16 * 1024)
+  @Max(1024 * 1024 * 1024)
+  SLOW_CONSUMER_MAX_BYTES = 1024 * 1024;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)

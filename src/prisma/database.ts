@@ -39,7 +39,13 @@ export function openDatabase(options: DatabaseOptions): Database {
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const logger = new Logger('Database');
   const clientConfig = { connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 };
-  const pool = new Pool({ ...clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  // query_timeout bounds a query whose connection went silent (no RST): the caller gets an error, not a hang.
+  const pool = new Pool({
+    ...clientConfig,
+    max: options.poolSize ?? 10,
+    idleTimeoutMillis: 30_000,
+    query_timeout: 10_000,
+  });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', (err) => logger.warn(`idle PostgreSQL connection lost: ${err.message}`));
   return {
