@@ -69,7 +69,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       await pool.query('SELECT 1');
     },
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }
