@@ -8,6 +8,7 @@ import { ChatLifecycle } from './chat-lifecycle';
 import { ChatEmitter } from './chat.emitter';
 import { ChatGateway } from './chat.gateway';
 import { MessagesController } from './messages/messages.controller';
+import { MessageWriter } from './messages/message-writer';
 import { MessagesService } from './messages/messages.service';
 import { NotificationsService } from './notifications/notifications.service';
 import { LoggingOfflineNotifier, OfflineNotifier } from './notifications/offline-notifier';
@@ -49,6 +50,7 @@ export class ChatModule {
         ChatEmitter,
         ChatRoomsService,
         MessagesService,
+        MessageWriter,
         TypingService,
         PresenceService,
         ReceiptsService,

@@ -45,9 +45,9 @@ export class UsersService {
   }
 
   /** Ids among `ids` that belong to no user. */
-  async findMissing(ids: string[]): Promise<string[]> {
+  async findMissing(ids: string[], db: Pick<PrismaService, 'user'> = this.prisma): Promise<string[]> {
     const unique = [...new Set(ids)];
-    const found = await this.prisma.user.findMany({ where: { id: { in: unique } }, select: { id: true } });
+    const found = await db.user.findMany({ where: { id: { in: unique } }, select: { id: true } });
     const existing = new Set(found.map((u) => u.id));
     return unique.filter((id) => !existing.has(id));
   }

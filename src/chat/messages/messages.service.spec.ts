@@ -33,11 +33,11 @@ describe(MessagesService.name, () => {
   let emitter: jest.Mocked<Pick<ChatEmitter, 'toRoom'>>;
   let typing: { stop: jest.Mock };
   let notifications: { dispatchOffline: jest.Mock };
+  let writer: { write: jest.Mock };
   let service: MessagesService;
 
   beforeEach(() => {
     prisma = {
-      $queryRaw: jest.fn().mockResolvedValue([row(1)]),
       message: {
         findUnique: jest.fn().mockResolvedValue(null),
         findFirst: jest.fn(),
@@ -51,6 +51,7 @@ describe(MessagesService.name, () => {
     const config = new AppConfig(validateEnv({ JWT_SECRET: 'x'.repeat(32), MAX_MESSAGE_LENGTH: '10' }));
     typing = { stop: jest.fn().mockResolvedValue(false) };
     notifications = { dispatchOffline: jest.fn() };
+    writer = { write: jest.fn().mockResolvedValue({ kind: 'stored', message: row(1) }) };
     service = new MessagesService(
       prisma as PrismaService,
       rooms as unknown as ChatRoomsService,
@@ -58,6 +59,7 @@ describe(MessagesService.name, () => {
       config,
       typing as any,
       notifications as any,
+      writer as any,
     );
   });
 
@@ -73,44 +75,44 @@ describe(MessagesService.name, () => {
       expect(error).toBeInstanceOf(AppError);
       expect(error.code).toBe('VALIDATION_FAILED');
       expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
-      expect(prisma.$queryRaw).not.toHaveBeenCalled();
+      expect(writer.write).not.toHaveBeenCalled();
       expect(emitter.toRoom).not.toHaveBeenCalled();
     });
 
     it('should accept empty content when there are attachments', async () => {
       await service.send(A, { chatRoomId: ROOM, content: '', attachments: [{ url: 'https://x.test/a.png' }] });
-      expect(prisma.$queryRaw).toHaveBeenCalledTimes(1);
+      expect(writer.write).toHaveBeenCalledWith(
+        expect.objectContaining({ content: '', attachments: [{ url: 'https://x.test/a.png' }] }),
+      );
     });
 
     it('should store the trimmed content and broadcast newMessage to the room after the insert', async () => {
       const { message, created } = await service.send(A, { chatRoomId: ROOM, content: '  hi  ' });
       expect(created).toBe(true);
-      expect(prisma.$queryRaw.mock.calls[0]).toContain('hi');
+      expect(writer.write).toHaveBeenCalledWith({
+        chatRoomId: ROOM,
+        senderId: A,
+        content: 'hi',
+        type: 'TEXT',
+        attachments: [],
+        clientMessageId: null,
+      });
       expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', message);
       expect(message).toMatchObject({ seq: 1, chatRoomId: ROOM, createdAt: '2026-01-01T00:00:01.000Z' });
       expect(typing.stop).toHaveBeenCalledWith(A, ROOM);
       expect(notifications.dispatchOffline).toHaveBeenCalledWith(message);
     });
 
-    it('should return the first message for a repeated clientMessageId without inserting or broadcasting', async () => {
-      prisma.message.findUnique.mockResolvedValue(row(7, { clientMessageId: 'c1' }));
+    it('should return the first message for a repeated clientMessageId without broadcasting', async () => {
+      writer.write.mockResolvedValue({ kind: 'duplicate', message: row(7, { clientMessageId: 'c1' }) });
       const result = await service.send(A, { chatRoomId: ROOM, content: 'again', clientMessageId: 'c1' });
       expect(result).toMatchObject({ created: false, message: { seq: 7, content: 'm7' } });
-      expect(prisma.$queryRaw).not.toHaveBeenCalled();
       expect(emitter.toRoom).not.toHaveBeenCalled();
       expect(notifications.dispatchOffline).not.toHaveBeenCalled();
     });
 
-    it('should return the winner when a concurrent duplicate wins the unique clientMessageId race', async () => {
-      prisma.message.findUnique.mockResolvedValueOnce(null).mockResolvedValueOnce(row(3, { clientMessageId: 'c1' }));
-      prisma.$queryRaw.mockRejectedValue(Object.assign(new Error('duplicate'), { code: 'P2002' }));
-      const result = await service.send(A, { chatRoomId: ROOM, content: 'hi', clientMessageId: 'c1' });
-      expect(result).toMatchObject({ created: false, message: { seq: 3 } });
-      expect(emitter.toRoom).not.toHaveBeenCalled();
-    });
-
     it('should say why nothing was inserted when the sender is not a participant', async () => {
-      prisma.$queryRaw.mockResolvedValue([]);
+      writer.write.mockResolvedValue({ kind: 'refused' });
       rooms.requireParticipant.mockRejectedValue(AppError.forbidden());
       await expect(service.send(B, { chatRoomId: ROOM, content: 'hi' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       expect(emitter.toRoom).not.toHaveBeenCalled();

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../../common/app-error';
 import { AppConfig } from '../../config/app-config';
 import type { Message } from '../../generated/prisma/client';
-import { isUniqueViolation } from '../../prisma/prisma-errors';
 import { PrismaService } from '../../prisma/prisma.service';
 import { ChatEmitter } from '../chat.emitter';
 import type { Attachment, MessagePage, MessageType, MessageView } from '../chat.events';
@@ -11,6 +9,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
 import { toMessageResponse } from './message.mapper';
+import { MessageWriter } from './message-writer';
 
 export const DEFAULT_PAGE_SIZE = 50;
 
@@ -46,11 +45,12 @@ export class MessagesService {
     private readonly config: AppConfig,
     private readonly typing: TypingService,
     private readonly notifications: NotificationsService,
+    private readonly writer: MessageWriter,
   ) {}
 
   /**
-   * Stores a message and broadcasts `newMessage` to the room. Resolves only
-   * after the message is committed. A repeated clientMessageId (also two at
+   * Stores a message (through the group-commit writer) and broadcasts
+   * `newMessage` to the room. Resolves only after the message is committed. A repeated clientMessageId (also two at
    * once) yields the first message and no second broadcast.
    */
   async send(senderId: string, input: SendMessageInput): Promise<SendResult> {
@@ -59,6 +59,11 @@ export class MessagesService {
       throw AppError.validation(error, [
         { field: 'chatRoomId', errors: [error] },
         { field: 'recipientId', errors: [error] },
+      ]);
+    }
+    if (input.recipientId === senderId) {
+      throw AppError.validation('recipientId must be another user', [
+        { field: 'recipientId', errors: ['cannot send a direct message to yourself'] },
       ]);
     }
     const type = input.type ?? 'TEXT';
@@ -70,34 +75,22 @@ export class MessagesService {
       ]);
     }
 
-    if (input.clientMessageId !== undefined) {
-      const previous = await this.findByClientId(senderId, input.clientMessageId);
-      if (previous) return { message: toMessageResponse(previous), created: false };
-    }
-
     const chatRoomId = input.chatRoomId ?? (await this.rooms.findOrCreateDirect(senderId, input.recipientId!)).room.id;
-    let stored: Message | undefined;
-    try {
-      stored = await this.insert({
-        chatRoomId,
-        senderId,
-        content,
-        type,
-        attachments,
-        clientMessageId: input.clientMessageId ?? null,
-      });
-    } catch (error) {
-      if (input.clientMessageId !== undefined && isUniqueViolation(error)) {
-        const winner = await this.findByClientId(senderId, input.clientMessageId);
-        if (winner) return { message: toMessageResponse(winner), created: false };
-      }
-      throw error;
-    }
-    if (!stored) {
-      // Nothing inserted: the room is unknown or the sender is not in it; say which.
+    const result = await this.writer.write({
+      chatRoomId,
+      senderId,
+      content,
+      type,
+      attachments,
+      clientMessageId: input.clientMessageId ?? null,
+    });
+    if (result.kind === 'duplicate') return { message: toMessageResponse(result.message), created: false };
+    if (result.kind === 'refused') {
+      // Nothing stored: the room is unknown or the sender is not in it; say which.
       await this.rooms.requireParticipant(senderId, chatRoomId);
-      throw new Error(`message insert into ${chatRoomId} matched no room`);
+      throw new Error(`message for ${chatRoomId} refused although the sender is a participant`);
     }
+    const stored = result.message;
     const message = toMessageResponse(stored);
     this.emitter.toRoom(chatRoomId, 'newMessage', message);
     this.typing.stop(senderId, chatRoomId).catch(() => undefined);
@@ -181,10 +174,6 @@ export class MessagesService {
     return content;
   }
 
-  private findByClientId(senderId: string, clientMessageId: string): Promise<Message | null> {
-    return this.prisma.message.findUnique({ where: { senderId_clientMessageId: { senderId, clientMessageId } } });
-  }
-
   /** A message in a room the user belongs to; NOT_FOUND otherwise (no hint that it exists elsewhere). */
   private async loadVisible(userId: string, messageId: string): Promise<Message> {
     const message = await this.prisma.message.findFirst({
@@ -192,47 +181,5 @@ export class MessagesService {
     });
     if (!message) throw AppError.notFound('Message');
     return message;
-  }
-
-  /**
-   * One statement, so one round trip and one atomic commit: bump the room's
-   * lastSeq (only if the sender is a participant), insert the message with
-   * that seq, and move the sender's own read and delivered cursors to it.
-   * The row lock taken by the UPDATE serializes sends per room, so seqs are
-   * gap-free; a failed insert rolls the bump back with it.
-   */
-  private async insert(m: {
-    chatRoomId: string;
-    senderId: string;
-    content: string;
-    type: MessageType;
-    attachments: Attachment[];
-    clientMessageId: string | null;
-  }): Promise<Message | undefined> {
-    const rows = await this.prisma.$queryRaw<Message[]>`
-      WITH room AS (
-        UPDATE "ChatRoom"
-           SET "lastSeq" = "lastSeq" + 1,
-               "lastMessageAt" = (now() AT TIME ZONE 'UTC'),
-               "updatedAt" = (now() AT TIME ZONE 'UTC')
-         WHERE "id" = ${m.chatRoomId}::uuid
-           AND EXISTS (SELECT 1 FROM "ChatRoomParticipant" p
-                        WHERE p."chatRoomId" = ${m.chatRoomId}::uuid AND p."userId" = ${m.senderId}::uuid)
-        RETURNING "lastSeq", "lastMessageAt"
-      ), inserted AS (
-        INSERT INTO "Message" ("id", "chatRoomId", "senderId", "seq", "content", "type", "attachments", "clientMessageId", "createdAt")
-        SELECT ${randomUUID()}::uuid, ${m.chatRoomId}::uuid, ${m.senderId}::uuid, room."lastSeq", ${m.content},
-               ${m.type}::"MessageType", ${JSON.stringify(m.attachments)}::jsonb, ${m.clientMessageId}, room."lastMessageAt"
-          FROM room
-        RETURNING *
-      ), cursor AS (
-        UPDATE "ChatRoomParticipant" c
-           SET "lastReadSeq" = GREATEST(c."lastReadSeq", inserted."seq"),
-               "lastDeliveredSeq" = GREATEST(c."lastDeliveredSeq", inserted."seq")
-          FROM inserted
-         WHERE c."chatRoomId" = inserted."chatRoomId" AND c."userId" = inserted."senderId"
-      )
-      SELECT * FROM inserted`;
-    return rows[0];
   }
 }

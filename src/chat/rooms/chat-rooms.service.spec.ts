@@ -54,7 +54,12 @@ describe(ChatRoomsService.name, () => {
     tx = {
       $queryRaw: jest.fn().mockResolvedValue([{ id: ROOM }]),
       chatRoom: { findUniqueOrThrow: jest.fn() },
-      chatRoomParticipant: { delete: jest.fn(), update: jest.fn(), createMany: jest.fn() },
+      chatRoomParticipant: {
+        delete: jest.fn(),
+        update: jest.fn(),
+        createMany: jest.fn(),
+        groupBy: jest.fn().mockResolvedValue([]),
+      },
     };
     prisma = {
       chatRoom: {

@@ -185,8 +185,9 @@ export class ChatRoomsService {
         throw new AppError(ErrorCode.CONFLICT, 'Some users are already participants', { userIds: already });
       }
       this.assertRoomSize(room.participants.length + userIds.length);
-      await this.assertUsersExist(userIds);
-      await this.assertRoomQuota(userIds);
+      // Through `tx`: the embedded database has one connection, held by this transaction.
+      await this.assertUsersExist(userIds, tx);
+      await this.assertRoomQuota(userIds, tx);
       // Newcomers start with the history marked read: no flood of unread for old messages.
       await tx.chatRoomParticipant.createMany({
         data: userIds.map((id) => ({
@@ -267,8 +268,8 @@ export class ChatRoomsService {
   }
 
   /** MAX_ROOMS_PER_USER: refuses a room that would put any of `userIds` over it. */
-  private async assertRoomQuota(userIds: string[]): Promise<void> {
-    const counts = await this.prisma.chatRoomParticipant.groupBy({
+  private async assertRoomQuota(userIds: string[], db: Tx = this.prisma): Promise<void> {
+    const counts = await db.chatRoomParticipant.groupBy({
       by: ['userId'],
       where: { userId: { in: userIds } },
       _count: { _all: true },
@@ -281,8 +282,8 @@ export class ChatRoomsService {
     }
   }
 
-  private async assertUsersExist(userIds: string[]): Promise<void> {
-    const missing = await this.users.findMissing(userIds);
+  private async assertUsersExist(userIds: string[], db: Tx = this.prisma): Promise<void> {
+    const missing = await this.users.findMissing(userIds, db);
     if (missing.length > 0) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown users', { userIds: missing });
   }
 
