@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+/** Debian's Chromium: playwright-core drives it, no browser is downloaded. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where screenshots go (gitignored). */
+export const OUTPUT_DIR = join(__dirname, '..', '..', 'test-output');
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export function browserUnavailableReason(): string | undefined {
+  if (!existsSync(CHROMIUM_PATH)) return `${CHROMIUM_PATH} not found (apt-get install -y chromium)`;
+  return undefined;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const path = join(OUTPUT_DIR, name);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/**
+ * One browser tab on test-websocket.html, in its own context (own storage),
+ * with the few steps the tests repeat. Every element is found by data-testid.
+ */
+export class TesterPage {
+  /** Messages of every dialog (alert, confirm…) the page opened: must stay empty. */
+  readonly dialogs: string[] = [];
+  /** Uncaught exceptions in the page. */
+  readonly errors: string[] = [];
+
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+  ) {
+    page.on('dialog', (dialog) => {
+      this.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss().catch(() => undefined);
+    });
+    page.on('pageerror', (error) => this.errors.push(error.message));
+  }
+
+  /** Opens the tester at `url` (http://…/test-websocket.html, or file://…) in a new context. */
+  static async open(browser: Browser, url: string, viewport: { width: number; height: number }): Promise<TesterPage> {
+    const context = await browser.newContext({ viewport });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const tester = new TesterPage(context, page);
+    await page.goto(url);
+    return tester;
+  }
+
+  by(testId: string): Locator {
+    return this.page.getByTestId(testId);
+  }
+
+  async login(email: string, password: string): Promise<void> {
+    await this.by('auth-tab-login').click();
+    await this.by('auth-email').fill(email);
+    await this.by('auth-password').fill(password);
+    await this.by('auth-submit').click();
+  }
+
+  async register(name: string, email: string, password: string): Promise<void> {
+    await this.by('auth-tab-register').click();
+    await this.by('auth-name').fill(name);
+    await this.by('auth-email').fill(email);
+    await this.by('auth-password').fill(password);
+    await this.by('auth-submit').click();
+  }
+
+  async useToken(token: string): Promise<void> {
+    await this.by('auth-tab-token').click();
+    await this.by('auth-token').fill(token);
+    await this.by('use-token-button').click();
+  }
+
+  /** Resolves once the connection pill says `state`. */
+  async connection(state: 'connected' | 'disconnected' | 'reconnecting' | 'connecting'): Promise<void> {
+    await this.page.locator(`[data-testid="connection-state"][data-state="${state}"]`).waitFor();
+  }
+
+  async myUserId(): Promise<string> {
+    await this.by('my-user-id').waitFor();
+    return (await this.by('my-user-id').textContent()) ?? '';
+  }
+
+  roomItem(roomId: string): Locator {
+    return this.page.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`);
+  }
+
+  unreadBadge(roomId: string): Locator {
+    return this.roomItem(roomId).getByTestId('room-unread');
+  }
+
+  /** Message elements, optionally only those containing `text` and/or in delivery state `status`. */
+  messages(options: { text?: string; status?: 'sending' | 'sent' | 'delivered' | 'read' | 'failed' } = {}): Locator {
+    const selector = options.status
+      ? `[data-testid="message"][data-status="${options.status}"]`
+      : '[data-testid="message"]';
+    const all = this.by('message-list').locator(selector);
+    return options.text === undefined ? all : all.filter({ hasText: options.text });
+  }
+
+  /** Types into the composer key by key (so `typing` fires as for a person), without sending. */
+  async type(text: string): Promise<void> {
+    await this.by('composer-input').pressSequentially(text, { delay: 10 });
+  }
+
+  /** Types a message and sends it with Enter. */
+  async send(text: string): Promise<void> {
+    await this.type(text);
+    await this.by('composer-input').press('Enter');
+  }
+
+  /** Log entries of one event name (in, out, acks). */
+  logEntries(event: string, text?: string): Locator {
+    const all = this.page.locator(`[data-testid="log-entry"][data-event="${event}"]`);
+    return text === undefined ? all : all.filter({ hasText: text });
+  }
+
+  /** Message ids currently rendered, in order. */
+  async renderedMessageIds(): Promise<string[]> {
+    const ids = await this.by('message-list')
+      .locator('[data-testid="message"]')
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-id') ?? ''));
+    return ids;
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}
