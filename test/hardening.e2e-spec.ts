@@ -170,7 +170,9 @@ async function rawSocket(baseUrl: string): Promise<{ ws: WebSocket; closed: Prom
   const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
   const frames: string[] = [];
   ws.on('message', (data) => {
-    const text = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString();
+    const text = (
+      Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+    ).toString();
     frames.push(text);
     if (text === '2') ws.send('3'); // answer pings
   });
