@@ -146,6 +146,18 @@ describeCluster('cluster of two nodes (e2e)', () => {
     expect(await c.a.app.get(PresenceService).isUserOnline(bob.user.id)).toBe(false);
   });
 
+  it('should store a clientMessageId once when copies race through both nodes', async () => {
+    const [onA, onB] = [await connectChat(c.a.url, alice.token), await connectChat(c.b.url, alice.token)];
+    const room = (await requestOk(onA, 'createChatRoom', { type: 'DIRECT', participantIds: [carol.user.id] })).id;
+    for (let round = 0; round < 10; round++) {
+      const payload = { chatRoomId: room, content: `race ${round}`, clientMessageId: `race-${round}` };
+      const [x, y] = await Promise.all([requestOk(onA, 'sendMessage', payload), requestOk(onB, 'sendMessage', payload)]);
+      expect(x.id).toBe(y.id);
+    }
+    const stored = await c.a.prisma.message.findMany({ where: { chatRoomId: room }, orderBy: { seq: 'asc' } });
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+
   it('should deliver notifyUser from node A to sockets on node B', async () => {
     const sb = await connectChat(c.b.url, alice.token);
     const got = waitForEvent(sb, 'notification');

@@ -39,6 +39,8 @@ export interface MessageView {
 
 export interface ParticipantView {
   userId: string;
+  /** The user's display name, so clients need no second lookup. */
+  name: string;
   role: ParticipantRole;
   joinedAt: string;
 }

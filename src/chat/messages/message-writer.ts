@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../../generated/prisma/client';
-import { isUniqueViolation } from '../../prisma/prisma-errors';
+import { isUniqueViolation, sqlState } from '../../prisma/prisma-errors';
 import { PrismaService } from '../../prisma/prisma.service';
 import type { Attachment, MessageType } from '../chat.events';
 
@@ -89,12 +89,13 @@ export class MessageWriter {
     try {
       results = await this.insertBatch(leaders);
     } catch (error) {
-      if (leaders.length > 1 && (isUniqueViolation(error) || (error as { code?: string }).code === DEADLOCK)) {
+      if (isUniqueViolation(error) || sqlState(error) === DEADLOCK) {
         // Another process raced us on a clientMessageId (or a lock): settle each message on its own.
+        // A second try sees the racing row as committed and answers `duplicate`.
         results = new Map();
         for (const p of leaders) {
           try {
-            results.set(p, (await this.insertBatch([p])).get(p)!);
+            results.set(p, await this.insertOne(p));
           } catch (single) {
             p.reject(single);
           }
@@ -112,6 +113,17 @@ export class MessageWriter {
       const result = results.get(first);
       if (!result) continue;
       p.resolve(result.kind === 'refused' ? result : { kind: 'duplicate', message: result.message });
+    }
+  }
+
+  private async insertOne(p: Pending, attempts = 3): Promise<WriteResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.insertBatch([p])).get(p)!;
+      } catch (error) {
+        const retry = isUniqueViolation(error) || sqlState(error) === DEADLOCK;
+        if (!retry || attempt >= attempts) throw error;
+      }
     }
   }
 

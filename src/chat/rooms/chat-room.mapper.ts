@@ -1,7 +1,7 @@
 import type { ChatRoom, ChatRoomParticipant } from '../../generated/prisma/client';
 import type { ChatRoomView, MessageView } from '../chat.events';
 
-export type RoomWithParticipants = ChatRoom & { participants: ChatRoomParticipant[] };
+export type RoomWithParticipants = ChatRoom & { participants: (ChatRoomParticipant & { user: { name: string } })[] };
 
 /**
  * Unread = messages after the viewer's read cursor. Sending moves the
@@ -29,7 +29,12 @@ export function toChatRoomResponse(
     createdAt: room.createdAt.toISOString(),
     updatedAt: room.updatedAt.toISOString(),
     lastMessageAt: room.lastMessageAt?.toISOString() ?? null,
-    participants: participants.map((p) => ({ userId: p.userId, role: p.role, joinedAt: p.joinedAt.toISOString() })),
+    participants: participants.map((p) => ({
+      userId: p.userId,
+      name: p.user.name,
+      role: p.role,
+      joinedAt: p.joinedAt.toISOString(),
+    })),
     lastMessage,
     unreadCount: unreadCount(
       room,

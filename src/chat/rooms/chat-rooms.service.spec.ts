@@ -21,6 +21,7 @@ function participant(userId: string, role: 'OWNER' | 'ADMIN' | 'MEMBER', joinedM
     joinedAt: new Date(Date.UTC(2026, 0, 1, 0, joinedMinute)),
     lastReadSeq: 0,
     lastDeliveredSeq: 0,
+    user: { name: `user ${userId.slice(-1)}` },
   };
 }
 

@@ -11,7 +11,7 @@ import { toMessageResponse } from '../messages/message.mapper';
 import { RoomWithParticipants, toChatRoomResponse } from './chat-room.mapper';
 import type { CreateChatRoomDto } from './dto/chat-room.dto';
 
-const withParticipants = { participants: true } as const;
+const withParticipants = { participants: { include: { user: { select: { name: true } } } } } as const;
 type Tx = Prisma.TransactionClient;
 
 export interface CreateRoomResult {
