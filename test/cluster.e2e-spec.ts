@@ -151,7 +151,10 @@ describeCluster('cluster of two nodes (e2e)', () => {
     const room = (await requestOk(onA, 'createChatRoom', { type: 'DIRECT', participantIds: [carol.user.id] })).id;
     for (let round = 0; round < 10; round++) {
       const payload = { chatRoomId: room, content: `race ${round}`, clientMessageId: `race-${round}` };
-      const [x, y] = await Promise.all([requestOk(onA, 'sendMessage', payload), requestOk(onB, 'sendMessage', payload)]);
+      const [x, y] = await Promise.all([
+        requestOk(onA, 'sendMessage', payload),
+        requestOk(onB, 'sendMessage', payload),
+      ]);
       expect(x.id).toBe(y.id);
     }
     const stored = await c.a.prisma.message.findMany({ where: { chatRoomId: room }, orderBy: { seq: 'asc' } });
