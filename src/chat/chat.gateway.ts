@@ -1,4 +1,4 @@
-import { Logger, OnModuleDestroy, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { OnModuleDestroy, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -8,14 +8,8 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { SessionRevocations } from '../auth/session-revocations';
-import { TokenService } from '../auth/token.service';
-import { UsersService } from '../users/users.service';
 import { createValidationPipe } from '../common/validation';
-import { AppConfig } from '../config/app-config';
-import { RedisService } from '../redis/redis.service';
-import { ChatLifecycle } from './chat-lifecycle';
-import { ChatEmitter, ChatNamespace } from './chat.emitter';
+import type { ChatNamespace } from './chat.emitter';
 import {
   ChatRoomRef,
   ChatRoomView,
@@ -25,7 +19,6 @@ import {
   ReadState,
   roomChannel,
   TypingPayload,
-  userChannel,
 } from './chat.events';
 import { MessagesService } from './messages/messages.service';
 import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from './messages/dto/message.dto';
@@ -45,9 +38,8 @@ import {
   RemoveParticipantDto,
   UpdateChatRoomDto,
 } from './rooms/dto/chat-room.dto';
-import { BackpressureMonitor, terminate } from './ws/backpressure.monitor';
+import { ChatConnections } from './ws/chat-connections';
 import type { ChatSocket } from './ws/chat-socket';
-import { handshakeAuth, UNAUTHORIZED } from './ws/handshake-auth.middleware';
 import { WsAckInterceptor } from './ws/ws-ack.interceptor';
 import { WsExceptionFilter } from './ws/ws-exception.filter';
 import { WsJwtGuard } from './ws/ws-jwt.guard';
@@ -70,101 +62,30 @@ export class ChatGateway
     OnGatewayDisconnect<ChatSocket>,
     OnModuleDestroy
 {
-  private readonly logger = new Logger(ChatGateway.name);
-  private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
-  private namespace: ChatNamespace | undefined;
-  private backpressure: BackpressureMonitor | undefined;
-
   constructor(
-    private readonly tokens: TokenService,
+    private readonly connections: ChatConnections,
     private readonly rooms: ChatRoomsService,
     private readonly messages: MessagesService,
-    private readonly emitter: ChatEmitter,
     private readonly presence: PresenceService,
     private readonly typing: TypingService,
     private readonly receipts: ReceiptsService,
-    private readonly lifecycle: ChatLifecycle,
-    private readonly redis: RedisService,
-    private readonly config: AppConfig,
-    private readonly users: UsersService,
-    sessions: SessionRevocations,
-  ) {
-    sessions.onRevoked((userId) => this.endSessions(userId));
-  }
+  ) {}
 
   afterInit(namespace: ChatNamespace): void {
-    this.namespace = namespace;
-    namespace.use((_socket, next) => (this.lifecycle.isDraining ? next(new Error('Server is shutting down')) : next()));
-    namespace.use(handshakeAuth(this.tokens));
-    // Subscribe before `connection`, so no broadcast falls between connect and join.
-    namespace.use((socket, next) => {
-      this.subscribe(socket).then(
-        (ok) => next(ok ? undefined : new Error(UNAUTHORIZED)),
-        (error: unknown) => {
-          this.logger.warn(`could not load rooms of ${socket.data.userId}: ${(error as Error).message}`);
-          next(new Error('Service unavailable'));
-        },
-      );
-    });
-    this.emitter.bind(namespace);
-    this.backpressure = new BackpressureMonitor(namespace, {
-      maxBufferedBytes: this.config.slowConsumerMaxBytes,
-      maxQueuedPackets: 10_000,
-      intervalMs: 500,
-    });
-    this.backpressure.start();
-    // Joins and broadcasts made while Redis was away never reached this node: resubscribe from the database.
-    this.redis.onReconnect(() => this.resubscribeAll());
-  }
-
-  /**
-   * Graceful shutdown (SIGTERM): refuse new connections and events, let the
-   * events in flight finish and be acked, then close every transport (the
-   * clients reconnect, to another node behind a load balancer) and take this
-   * node's sockets out of presence.
-   */
-  async onModuleDestroy(): Promise<void> {
-    if (!this.namespace) return;
-    this.backpressure?.stop();
-    this.lifecycle.startDraining();
-    await this.lifecycle.whenIdle(this.config.shutdownTimeoutMs / 2);
-    for (const socket of this.namespace.sockets.values()) socket.conn.close();
-    // A client that does not answer the close (not reading) is cut after a short grace.
-    for (let waited = 0; this.namespace.sockets.size > 0 && waited < 1000; waited += 50)
-      await new Promise((r) => setTimeout(r, 50));
-    for (const socket of this.namespace.sockets.values()) terminate(socket);
-    await this.presence.leaveCluster().catch((error: unknown) => {
-      this.logger.warn(`could not leave the presence cluster: ${(error as Error).message}`);
-    });
+    this.connections.attach(namespace);
   }
 
   handleConnection(socket: ChatSocket): void {
-    // socket.io keeps the handshake's HTTP request for the socket's life; the handshake copy is all we use (~4 KB saved).
-    (socket.conn as { request?: unknown }).request = undefined;
-    // Disconnect when the token expires; the client reconnects with a fresh one.
-    const ms = socket.data.tokenExp * 1000 - Date.now();
-    const timer = setTimeout(
-      () => {
-        socket.emit('exception', { code: 'UNAUTHORIZED', message: 'Token expired' });
-        socket.disconnect(true);
-      },
-      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
-    );
-    timer.unref();
-    this.expiryTimers.set(socket, timer);
-    const chatRoomIds = [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
-    this.presence.socketConnected(socket.data.userId, socket.id, chatRoomIds).catch((error: unknown) => {
-      this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
-    });
+    this.connections.connected(socket);
   }
 
   handleDisconnect(socket: ChatSocket): void {
-    clearTimeout(this.expiryTimers.get(socket));
-    // While draining, presence is settled for all sockets at once (leaveCluster).
-    if (!socket.data.userId || this.lifecycle.isDraining) return;
-    this.presence.socketDisconnected(socket.data.userId, socket.id).catch((error: unknown) => {
-      this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
-    });
+    this.connections.disconnected(socket);
+  }
+
+  /** Graceful shutdown: see ChatConnections.shutdown. */
+  onModuleDestroy(): Promise<void> {
+    return this.connections.shutdown();
   }
 
   @SubscribeMessage('createChatRoom')
@@ -270,36 +191,5 @@ export class ChatGateway
   @SubscribeMessage('markAsRead')
   markAsRead(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
     return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
-  }
-
-  /** After a logout-all: tell every socket of the user, on every node, then disconnect them (no auto-reconnect). */
-  private endSessions(userId: string): void {
-    if (!this.namespace) return;
-    this.namespace.to(userChannel(userId)).emit('exception', { code: 'UNAUTHORIZED', message: 'Logged out' });
-    this.namespace.in(userChannel(userId)).disconnectSockets(true);
-  }
-
-  private async resubscribeAll(): Promise<void> {
-    for (const socket of this.namespace?.sockets.values() ?? []) {
-      const ids = new Set((await this.rooms.roomIdsForUser(socket.data.userId)).map(roomChannel));
-      for (const room of socket.rooms) if (room.startsWith('chat:') && !ids.has(room)) await socket.leave(room);
-      await socket.join([...ids]);
-    }
-  }
-
-  /** False when the token was revoked (logout-all) or its user no longer exists. */
-  private async subscribe(socket: ChatSocket): Promise<boolean> {
-    // The user channel first: a room created from now on reaches this socket through it.
-    await socket.join(userChannel(socket.data.userId));
-    const [version, ids] = await Promise.all([
-      this.users.tokenVersion(socket.data.userId),
-      this.rooms.roomIdsForUser(socket.data.userId),
-    ]);
-    if (version === undefined || version !== socket.data.tokenVersion) {
-      await socket.leave(userChannel(socket.data.userId));
-      return false;
-    }
-    if (ids.length > 0) await socket.join(ids.map(roomChannel));
-    return true;
   }
 }

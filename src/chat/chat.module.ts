@@ -22,6 +22,7 @@ import { ChatRoomsController } from './rooms/chat-rooms.controller';
 import { ChatRoomsService } from './rooms/chat-rooms.service';
 import { TypingService } from './typing/typing.service';
 import { LocalTypingStore, TypingStore } from './typing/typing.store';
+import { ChatConnections } from './ws/chat-connections';
 
 export interface ChatModuleOptions {
   /**
@@ -72,6 +73,7 @@ export class ChatModule {
             redis.enabled ? new RedisTypingStore(redis, config) : new LocalTypingStore(),
         },
         notifierProvider(options.offlineNotifier),
+        ChatConnections,
         ChatGateway,
       ],
       exports: [ChatRoomsService, MessagesService, PresenceService, ReceiptsService, NotificationsService, ChatEmitter],

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { redactUrl } from '../common/redact-url';
 import { randomUUID } from 'node:crypto';
 import { createClient, RedisClientType } from 'redis';
 import type { AppConfig } from '../config/app-config';
@@ -102,12 +103,12 @@ export class RedisService {
     } catch (error) {
       await Promise.all(Object.values(clients).map((c) => Promise.resolve(c.destroy()).catch(() => undefined)));
       throw new Error(
-        `Redis at ${redactRedisUrl(config.redisUrl)} is unreachable (${(error as Error).message}). ` +
+        `Redis at ${redactUrl(config.redisUrl)} is unreachable (${(error as Error).message}). ` +
           'Start Redis or unset REDIS_URL to run a single node without it.',
         { cause: error },
       );
     }
-    service.logger.log(`connected to ${redactRedisUrl(config.redisUrl)} as node ${service.nodeId}`);
+    service.logger.log(`connected to ${redactUrl(config.redisUrl)} as node ${service.nodeId}`);
     return service;
   }
 
@@ -151,15 +152,5 @@ export class RedisService {
         },
       );
     });
-  }
-}
-
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://(unparseable URL)';
   }
 }

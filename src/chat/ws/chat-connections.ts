@@ -1,0 +1,149 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SessionRevocations } from '../../auth/session-revocations';
+import { TokenService } from '../../auth/token.service';
+import { AppConfig } from '../../config/app-config';
+import { RedisService } from '../../redis/redis.service';
+import { UsersService } from '../../users/users.service';
+import { ChatLifecycle } from '../chat-lifecycle';
+import { ChatEmitter, ChatNamespace } from '../chat.emitter';
+import { roomChannel, userChannel } from '../chat.events';
+import { PresenceService } from '../presence/presence.service';
+import { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { BackpressureMonitor, terminate } from './backpressure.monitor';
+import type { ChatSocket } from './chat-socket';
+import { handshakeAuth, UNAUTHORIZED } from './handshake-auth.middleware';
+
+/**
+ * The life of a connection, from handshake to shutdown, so the gateway only
+ * handles events: authentication and room subscription before `connection`,
+ * token expiry, presence, slow consumers, logout-all, resubscription after a
+ * Redis outage, and the graceful drain.
+ */
+@Injectable()
+export class ChatConnections {
+  private readonly logger = new Logger('ChatConnections');
+  private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+  private namespace: ChatNamespace | undefined;
+  private backpressure: BackpressureMonitor | undefined;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly users: UsersService,
+    private readonly rooms: ChatRoomsService,
+    private readonly presence: PresenceService,
+    private readonly emitter: ChatEmitter,
+    private readonly lifecycle: ChatLifecycle,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+    private readonly sessions: SessionRevocations,
+  ) {}
+
+  attach(namespace: ChatNamespace): void {
+    this.namespace = namespace;
+    namespace.use((_socket, next) => (this.lifecycle.isDraining ? next(new Error('Server is shutting down')) : next()));
+    namespace.use(handshakeAuth(this.tokens));
+    // Subscribe before `connection`, so no broadcast falls between connect and join.
+    namespace.use((socket, next) => {
+      this.subscribe(socket).then(
+        (ok) => next(ok ? undefined : new Error(UNAUTHORIZED)),
+        (error: unknown) => {
+          this.logger.warn(`could not load rooms of ${socket.data.userId}: ${(error as Error).message}`);
+          next(new Error('Service unavailable'));
+        },
+      );
+    });
+    this.emitter.bind(namespace);
+    this.backpressure = new BackpressureMonitor(namespace, {
+      maxBufferedBytes: this.config.slowConsumerMaxBytes,
+      maxQueuedPackets: 10_000,
+      intervalMs: 500,
+    });
+    this.backpressure.start();
+    // Joins and broadcasts made while Redis was away never reached this node: resubscribe from the database.
+    this.redis.onReconnect(() => this.resubscribeAll());
+    this.sessions.onRevoked((userId) => this.endSessions(userId));
+  }
+
+  connected(socket: ChatSocket): void {
+    // socket.io keeps the handshake's HTTP request for the socket's life; the handshake copy is all we use (~4 KB saved).
+    (socket.conn as { request?: unknown }).request = undefined;
+    // Disconnect when the token expires; the client reconnects with a fresh one.
+    const ms = socket.data.tokenExp * 1000 - Date.now();
+    const timer = setTimeout(
+      () => {
+        socket.emit('exception', { code: 'UNAUTHORIZED', message: 'Token expired' });
+        socket.disconnect(true);
+      },
+      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
+    );
+    timer.unref();
+    this.expiryTimers.set(socket, timer);
+    const chatRoomIds = [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
+    this.presence.socketConnected(socket.data.userId, socket.id, chatRoomIds).catch((error: unknown) => {
+      this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
+    });
+  }
+
+  disconnected(socket: ChatSocket): void {
+    clearTimeout(this.expiryTimers.get(socket));
+    // While draining, presence is settled for all sockets at once (leaveCluster).
+    if (!socket.data.userId || this.lifecycle.isDraining) return;
+    this.presence.socketDisconnected(socket.data.userId, socket.id).catch((error: unknown) => {
+      this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
+    });
+  }
+
+  /**
+   * Graceful shutdown (SIGTERM): refuse new connections and events, let the
+   * events in flight finish and be acked, then close every transport (the
+   * clients reconnect, to another node behind a load balancer) and take this
+   * node's sockets out of presence.
+   */
+  async shutdown(): Promise<void> {
+    const namespace = this.namespace;
+    if (!namespace) return;
+    this.backpressure?.stop();
+    this.lifecycle.startDraining();
+    await this.lifecycle.whenIdle(this.config.shutdownTimeoutMs / 2);
+    for (const socket of namespace.sockets.values()) socket.conn.close();
+    // A client that does not answer the close (not reading) is cut after a short grace.
+    for (let waited = 0; namespace.sockets.size > 0 && waited < 1000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const socket of namespace.sockets.values()) terminate(socket);
+    await this.presence.leaveCluster().catch((error: unknown) => {
+      this.logger.warn(`could not leave the presence cluster: ${(error as Error).message}`);
+    });
+  }
+
+  /** False when the token was revoked (logout-all) or its user no longer exists. */
+  private async subscribe(socket: ChatSocket): Promise<boolean> {
+    // The user channel first: a room created from now on reaches this socket through it.
+    await socket.join(userChannel(socket.data.userId));
+    const [version, ids] = await Promise.all([
+      this.users.tokenVersion(socket.data.userId),
+      this.rooms.roomIdsForUser(socket.data.userId),
+    ]);
+    if (version === undefined || version !== socket.data.tokenVersion) {
+      await socket.leave(userChannel(socket.data.userId));
+      return false;
+    }
+    if (ids.length > 0) await socket.join(ids.map(roomChannel));
+    return true;
+  }
+
+  private async resubscribeAll(): Promise<void> {
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      const ids = new Set((await this.rooms.roomIdsForUser(socket.data.userId)).map(roomChannel));
+      for (const room of socket.rooms) if (room.startsWith('chat:') && !ids.has(room)) await socket.leave(room);
+      await socket.join([...ids]);
+    }
+  }
+
+  /** After a logout-all: tell every socket of the user, on every node, then disconnect them (no auto-reconnect). */
+  private endSessions(userId: string): void {
+    if (!this.namespace) return;
+    this.namespace.to(userChannel(userId)).emit('exception', { code: 'UNAUTHORIZED', message: 'Logged out' });
+    this.namespace.in(userChannel(userId)).disconnectSockets(true);
+  }
+}
