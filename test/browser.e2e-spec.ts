@@ -91,14 +91,13 @@ describeWithBrowser('browser tester (e2e)', () => {
       await a.messages({ text: 'Hello Bob', status: 'read' }).waitFor();
       expect(await a.messages({ text: 'Hello Bob' }).getByTestId('message-status').textContent()).toContain('read');
       await b.unreadBadge(roomId).waitFor({ state: 'hidden' });
-      expect(await b.messages({ text: 'Hello Bob' }).getByTestId('message-sender').textContent()).toBe(
-        alice.user.id.slice(0, 8), // Bob's browser never saw Alice's name: a short id
-      );
+      // Names come with the room's participants, so Bob's browser shows Alice by name.
+      expect(await b.messages({ text: 'Hello Bob' }).getByTestId('message-sender').textContent()).toBe(alice.user.name);
 
       // Alice types without sending: Bob sees it, then it ends by itself (TYPING_TIMEOUT_MS=1500 on the server).
       await a.type('Are you there?');
       await b.by('typing-indicator').waitFor();
-      expect(await b.by('typing-indicator').textContent()).toBe(`${alice.user.id.slice(0, 8)} is typing…`);
+      expect(await b.by('typing-indicator').textContent()).toBe(`${alice.user.name} is typing…`);
       await b.by('typing-indicator').waitFor({ state: 'hidden' });
       await b.logEntries('userTyping', '"isTyping":false').first().waitFor();
 
@@ -115,9 +114,7 @@ describeWithBrowser('browser tester (e2e)', () => {
       await a.messages({ text: 'Hi Alice!' }).waitFor();
       await a.by('typing-indicator').waitFor({ state: 'hidden' });
       await b.messages({ text: 'Hi Alice!', status: 'read' }).waitFor();
-      expect(await a.messages({ text: 'Hi Alice!' }).getByTestId('message-sender').textContent()).toBe(
-        bobId.slice(0, 8),
-      );
+      expect(await a.messages({ text: 'Hi Alice!' }).getByTestId('message-sender').textContent()).toBe('Bob');
       expect(await b.messages({ text: 'Hi Alice!' }).getByTestId('message-sender').textContent()).toBe('Bob');
 
       // Markup in a message is text: shown literally on both sides, no element created, nothing run.
