@@ -45,10 +45,13 @@ if alive_count(KEYS[1], KEYS[4], tonumber(ARGV[4])) == 0 then
 end
 return 0`;
 
-/** KEYS: user, nodes. ARGV: minScore. */
-const IS_ONLINE = `${COUNT_ALIVE}
-if alive_count(KEYS[1], KEYS[2], tonumber(ARGV[1])) > 0 then return 1 end
-return 0`;
+/** KEYS: nodes, then one user key each. ARGV: minScore. Returns 1/0 per user, in order. */
+const ARE_ONLINE = `${COUNT_ALIVE}
+local out = {}
+for i = 2, #KEYS do
+  if alive_count(KEYS[i], KEYS[1], tonumber(ARGV[1])) > 0 then out[i - 1] = 1 else out[i - 1] = 0 end
+end
+return out`;
 
 @Injectable()
 export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy {
@@ -90,12 +93,11 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleDestroy
     return this.removeOn(this.redis.nodeId, userId, socketId);
   }
 
+  /** One round trip however many users are asked about. */
   async onlineAmong(userIds: string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
-    const min = this.minScore();
-    const answers = await Promise.all(
-      userIds.map((id) => this.run(IS_ONLINE, [this.userKey(id), this.nodesKey()], [min])),
-    );
+    const keys = [this.nodesKey(), ...userIds.map((id) => this.userKey(id))];
+    const answers = (await this.run(ARE_ONLINE, keys, [this.minScore()])) as number[];
     return userIds.filter((_, i) => answers[i] === 1);
   }
 

@@ -50,8 +50,9 @@ export class MessagesService {
 
   /**
    * Stores a message (through the group-commit writer) and broadcasts
-   * `newMessage` to the room. Resolves only after the message is committed. A repeated clientMessageId (also two at
-   * once) yields the first message and no second broadcast.
+   * `newMessage` to the room. Resolves only after the message is committed.
+   * A repeated clientMessageId (also two at once) yields the first message
+   * and no second broadcast.
    */
   async send(senderId: string, input: SendMessageInput): Promise<SendResult> {
     if ((input.chatRoomId === undefined) === (input.recipientId === undefined)) {

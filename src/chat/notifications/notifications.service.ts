@@ -5,9 +5,13 @@ import type { MessageView } from '../chat.events';
 import { PresenceStore } from '../presence/presence.store';
 import { OfflineNotifier } from './offline-notifier';
 
+/** How long a room's member list is reused for offline lookups (one query per room per window, not per message). */
+const MEMBERS_TTL_MS = 2000;
+
 @Injectable()
 export class NotificationsService {
   private readonly logger = new Logger(NotificationsService.name);
+  private readonly members = new Map<string, { userIds: Promise<string[]>; until: number }>();
 
   constructor(
     private readonly emitter: ChatEmitter,
@@ -37,12 +41,26 @@ export class NotificationsService {
   }
 
   private async findOffline(message: MessageView): Promise<string[]> {
-    const participants = await this.prisma.chatRoomParticipant.findMany({
-      where: { chatRoomId: message.chatRoomId, userId: { not: message.senderId } },
-      select: { userId: true },
-    });
-    const ids = participants.map((p) => p.userId);
+    const ids = (await this.membersOf(message.chatRoomId)).filter((id) => id !== message.senderId);
     const online = new Set(await this.presence.onlineAmong(ids));
     return ids.filter((id) => !online.has(id));
+  }
+
+  /**
+   * A room's members, cached briefly: under load a room sends many messages
+   * a second. A member added in the last MEMBERS_TTL_MS may miss an offline
+   * notification; their unread count and history are unaffected.
+   */
+  private membersOf(chatRoomId: string): Promise<string[]> {
+    const now = Date.now();
+    const cached = this.members.get(chatRoomId);
+    if (cached && cached.until > now) return cached.userIds;
+    if (this.members.size > 10_000) this.members.clear();
+    const userIds = this.prisma.chatRoomParticipant
+      .findMany({ where: { chatRoomId }, select: { userId: true } })
+      .then((rows) => rows.map((r) => r.userId));
+    this.members.set(chatRoomId, { userIds, until: now + MEMBERS_TTL_MS });
+    userIds.catch(() => this.members.delete(chatRoomId));
+    return userIds;
   }
 }
