@@ -19,7 +19,8 @@ export function configureApp(app: INestApplication): AppConfig {
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableCors({ origin: corsOriginOption(config), credentials: false });
   app.useWebSocketAdapter(new ChatIoAdapter(app));
-  app.enableShutdownHooks();
+  // Not SIGUSR2 (Nest's default list has it): that one is Node's heap-snapshot signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const document = SwaggerModule.createDocument(
     app,

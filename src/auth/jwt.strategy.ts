@@ -19,7 +19,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      // A KeyObject (see AppConfig.jwtKey); passport-jwt hands it to jsonwebtoken as is.
+      secretOrKey: config.jwtKey as unknown as string,
       algorithms: [JWT_ALGORITHM],
       jsonWebTokenOptions: { clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS },
       ignoreExpiration: false,

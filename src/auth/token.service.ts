@@ -24,10 +24,15 @@ export class TokenService {
     private readonly config: AppConfig,
   ) {}
 
+  /** jsonwebtoken takes a KeyObject; @nestjs/jwt's types only name string | Buffer. */
+  private get key(): string {
+    return this.config.jwtKey as unknown as string;
+  }
+
   sign(user: { id: string; email: string; tokenVersion: number }): string {
     return this.jwt.sign(
       { sub: user.id, email: user.email, ver: user.tokenVersion },
-      { secret: this.config.jwtSecret, algorithm: JWT_ALGORITHM, expiresIn: this.config.jwtExpiresInSeconds },
+      { secret: this.key, algorithm: JWT_ALGORITHM, expiresIn: this.config.jwtExpiresInSeconds },
     );
   }
 
@@ -35,7 +40,7 @@ export class TokenService {
   verify(token: string): TokenClaims | undefined {
     try {
       const claims = this.jwt.verify<TokenClaims>(token, {
-        secret: this.config.jwtSecret,
+        secret: this.key,
         algorithms: [JWT_ALGORITHM],
         clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
       });

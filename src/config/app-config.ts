@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigValidationError, EnvironmentVariables, validateEnv } from './env.validation';
 
@@ -11,6 +11,7 @@ export class AppConfig {
   readonly nodeEnv: EnvironmentVariables['NODE_ENV'];
   readonly port: number;
   readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
   readonly dataDir: string;
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
@@ -20,6 +21,11 @@ export class AppConfig {
   readonly presenceTtlMs: number;
   readonly jwtSecret: string;
   readonly jwtSecretGenerated: boolean;
+  /**
+   * The secret as a KeyObject, made once: given a string, jsonwebtoken first
+   * tries to parse it as a PEM public key (and fails) on every verification.
+   */
+  readonly jwtKey: KeyObject;
   readonly jwtExpiresInSeconds: number;
   /** `'*'` or explicit origins; an empty list means same-origin browsers and non-browser clients only. */
   readonly corsOrigins: '*' | string[];
@@ -37,6 +43,7 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV;
     this.port = env.PORT;
     this.databaseUrl = env.DATABASE_URL;
+    this.databasePoolSize = env.DATABASE_POOL_SIZE;
     this.dataDir = resolve(env.DATA_DIR);
     this.redisUrl = env.REDIS_URL;
     this.redisPrefix = env.REDIS_PREFIX;
@@ -47,6 +54,7 @@ export class AppConfig {
     }
     this.jwtSecretGenerated = !env.JWT_SECRET;
     this.jwtSecret = env.JWT_SECRET ?? randomBytes(32).toString('base64url');
+    this.jwtKey = createSecretKey(Buffer.from(this.jwtSecret, 'utf8'));
     this.jwtExpiresInSeconds = parseDurationSeconds(env.JWT_EXPIRES_IN);
     this.corsOrigins = parseOrigins(env.CORS_ORIGINS);
     this.maxMessageLength = env.MAX_MESSAGE_LENGTH;

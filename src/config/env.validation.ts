@@ -23,6 +23,13 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /** Connections to PostgreSQL per process. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 10;
+
   @IsString()
   DATA_DIR = './data';
 

@@ -13,7 +13,11 @@ import { PrismaService } from './prisma.service';
       inject: [AppConfig],
       useFactory: async (config: AppConfig) => {
         const logger = new Logger('Database');
-        const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+        const database = openDatabase({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          poolSize: config.databasePoolSize,
+        });
         logger.log(
           `using ${database.kind === 'embedded' ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'} at ${database.location}`,
         );

@@ -44,6 +44,20 @@ export class UsersService {
     return (await this.prisma.user.findUnique({ where: { id }, select: { tokenVersion: true } }))?.tokenVersion;
   }
 
+  /**
+   * What a connecting socket needs, in one round trip: the user's token
+   * version (revocation) and the rooms to subscribe to. Undefined: no such user.
+   */
+  async sessionOf(id: string): Promise<{ tokenVersion: number; chatRoomIds: string[] } | undefined> {
+    const user = await this.prisma.user.findUnique({
+      where: { id },
+      select: { tokenVersion: true, participations: { select: { chatRoomId: true } } },
+    });
+    return user
+      ? { tokenVersion: user.tokenVersion, chatRoomIds: user.participations.map((p) => p.chatRoomId) }
+      : undefined;
+  }
+
   /** Ids among `ids` that belong to no user. */
   async findMissing(ids: string[], db: Pick<PrismaService, 'user'> = this.prisma): Promise<string[]> {
     const unique = [...new Set(ids)];

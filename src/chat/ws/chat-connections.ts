@@ -120,15 +120,12 @@ export class ChatConnections {
   private async subscribe(socket: ChatSocket): Promise<boolean> {
     // The user channel first: a room created from now on reaches this socket through it.
     await socket.join(userChannel(socket.data.userId));
-    const [version, ids] = await Promise.all([
-      this.users.tokenVersion(socket.data.userId),
-      this.rooms.roomIdsForUser(socket.data.userId),
-    ]);
-    if (version === undefined || version !== socket.data.tokenVersion) {
+    const session = await this.users.sessionOf(socket.data.userId);
+    if (!session || session.tokenVersion !== socket.data.tokenVersion) {
       await socket.leave(userChannel(socket.data.userId));
       return false;
     }
-    if (ids.length > 0) await socket.join(ids.map(roomChannel));
+    if (session.chatRoomIds.length > 0) await socket.join(session.chatRoomIds.map(roomChannel));
     return true;
   }
 

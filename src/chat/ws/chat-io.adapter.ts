@@ -1,7 +1,9 @@
 import { INestApplicationContext } from '@nestjs/common';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import { isObservable, lastValueFrom, Observable } from 'rxjs';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { IncomingMessage } from 'node:http';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
@@ -36,6 +38,48 @@ export class ChatIoAdapter extends IoAdapter {
         createAdapter(safePublisher(this.redis), this.redis.sub, { key: `${this.redis.prefix}:socket.io` }),
       );
     return server;
+  }
+
+  /**
+   * Nest's IoAdapter builds an rxjs pipeline per handler per socket
+   * (fromEvent → mergeMap → takeUntil): ~50 KB of live objects per idle
+   * connection with this gateway's handlers. Plain listeners do the same job:
+   * run the handler (guards, pipes, interceptors and filters included), then
+   * answer the ack with its result.
+   */
+  override bindMessageHandlers(
+    socket: Socket,
+    handlers: MessageMappingProperties[],
+    _transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(String(message), (...args: unknown[]) => {
+        // As rxjs' fromEvent would hand it over: one argument as is, several as an array.
+        const payload = args.length === 1 ? args[0] : args;
+        const { data, ack } = this.mapPayload(payload) as { data: unknown; ack?: (response: unknown) => void };
+        void this.dispatch(socket, callback, data, ack, isAckHandledManually === true);
+      });
+    }
+  }
+
+  private async dispatch(
+    socket: Socket,
+    callback: MessageMappingProperties['callback'],
+    data: unknown,
+    ack: ((response: unknown) => void) | undefined,
+    ackHandledManually: boolean,
+  ): Promise<void> {
+    try {
+      let response: unknown = await (callback as (data: unknown, ack: unknown) => unknown)(data, ack);
+      if (isObservable(response)) response = await lastValueFrom(response, { defaultValue: undefined });
+      if (response === undefined || response === null) return;
+      const reply = response as { event?: unknown; data?: unknown };
+      if (typeof reply.event === 'string') socket.emit(reply.event, reply.data);
+      else if (!ackHandledManually && typeof ack === 'function') ack(response);
+    } catch (error) {
+      // Filters have already answered the client; this is a bug in a filter, not in the request.
+      new Logger('ChatIoAdapter').error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
   }
 }
 
