@@ -148,7 +148,7 @@ export interface UserTypingEvent {
 export interface UserStatusEvent {
   userId: string;
   isOnline: boolean;
-  /** When the user was last seen: their connect time while online, their last disconnect once offline. */
+  /** When the user was last seen: now while online (in the event: when they came online), their last disconnect once offline. */
   lastSeenAt: string | null;
 }
 export type DeliveryStatus = 'delivered' | 'read';

@@ -49,13 +49,13 @@ export class UsersService {
    * version (revocation) and the rooms to subscribe to. Undefined: no such user.
    */
   async sessionOf(id: string): Promise<{ tokenVersion: number; chatRoomIds: string[] } | undefined> {
-    const user = await this.prisma.user.findUnique({
-      where: { id },
-      select: { tokenVersion: true, participations: { select: { chatRoomId: true } } },
-    });
-    return user
-      ? { tokenVersion: user.tokenVersion, chatRoomIds: user.participations.map((p) => p.chatRoomId) }
-      : undefined;
+    const rows = await this.prisma.$queryRaw<{ tokenVersion: number; chatRoomIds: string[] }[]>`
+      SELECT u."tokenVersion",
+             COALESCE(array_agg(p."chatRoomId"::text) FILTER (WHERE p."chatRoomId" IS NOT NULL), '{}') AS "chatRoomIds"
+        FROM "User" u LEFT JOIN "ChatRoomParticipant" p ON p."userId" = u."id"
+       WHERE u."id" = ${id}::uuid
+       GROUP BY u."id"`;
+    return rows[0];
   }
 
   /** Ids among `ids` that belong to no user. */

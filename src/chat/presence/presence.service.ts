@@ -9,6 +9,13 @@ import { PresenceStore } from './presence.store';
 export const MAX_PRESENCE_IDS = 1000;
 
 /**
+ * Presence changes are announced in batches every ANNOUNCE_MS: when many
+ * users connect at once (a deploy, a network blip), each room-mate's socket
+ * gets the statuses together in a few writes instead of one write each.
+ */
+const ANNOUNCE_MS = 50;
+
+/**
  * Online while at least one socket of the user is connected (any tab, any
  * device, any node). Coming online and going offline are announced as
  * `userStatus` to the people who share a room with the user, nobody else.
@@ -16,6 +23,8 @@ export const MAX_PRESENCE_IDS = 1000;
 @Injectable()
 export class PresenceService {
   private readonly logger = new Logger(PresenceService.name);
+  private pending: { chatRoomIds: string[]; status: UserStatusEvent }[] = [];
+  private announceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: PresenceStore,
@@ -36,12 +45,8 @@ export class PresenceService {
   /** A socket of the user connected; `chatRoomIds` are the rooms it was subscribed to. */
   async socketConnected(userId: string, socketId: string, chatRoomIds: string[]): Promise<void> {
     if (!(await this.store.add(userId, socketId))) return;
-    const at = await this.touch(userId);
-    this.emitter.toRoomsExceptUser(chatRoomIds, userId, 'userStatus', {
-      userId,
-      isOnline: true,
-      lastSeenAt: at.toISOString(),
-    });
+    // Seen now; stored when they go (one write per session, not per connect).
+    this.announce(chatRoomIds, { userId, isOnline: true, lastSeenAt: new Date().toISOString() });
   }
 
   async socketDisconnected(userId: string, socketId: string): Promise<void> {
@@ -58,12 +63,21 @@ export class PresenceService {
     await this.typing.stopAllFor(userId);
     const at = await this.touch(userId);
     const rooms = await this.prisma.chatRoomParticipant.findMany({ where: { userId }, select: { chatRoomId: true } });
-    this.emitter.toRoomsExceptUser(
+    this.announce(
       rooms.map((r) => r.chatRoomId),
-      userId,
-      'userStatus',
       { userId, isOnline: false, lastSeenAt: at.toISOString() },
     );
+  }
+
+  /** Queues a status for the user's room-mates; statuses go out in order, in batches (see ANNOUNCE_MS). */
+  private announce(chatRoomIds: string[], status: UserStatusEvent): void {
+    this.pending.push({ chatRoomIds, status });
+    this.announceTimer ??= setTimeout(() => {
+      this.announceTimer = undefined;
+      for (const { chatRoomIds: rooms, status: s } of this.pending.splice(0)) {
+        this.emitter.toRoomsExceptUser(rooms, s.userId, 'userStatus', s);
+      }
+    }, ANNOUNCE_MS);
   }
 
   async isUserOnline(userId: string): Promise<boolean> {
@@ -88,10 +102,12 @@ export class PresenceService {
       this.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, lastSeenAt: true } }),
     ]);
     const onlineSet = new Set(online);
+    const now = new Date().toISOString();
+    // Online users are seen right now; the stored value is their last disconnect.
     return users.map((u) => ({
       userId: u.id,
       isOnline: onlineSet.has(u.id),
-      lastSeenAt: u.lastSeenAt?.toISOString() ?? null,
+      lastSeenAt: onlineSet.has(u.id) ? now : (u.lastSeenAt?.toISOString() ?? null),
     }));
   }
 
