@@ -22,7 +22,7 @@ import { handshakeAuth, UNAUTHORIZED } from './handshake-auth.middleware';
 @Injectable()
 export class ChatConnections {
   private readonly logger = new Logger('ChatConnections');
-  private readonly expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+  private expirySweep: NodeJS.Timeout | undefined;
   private namespace: ChatNamespace | undefined;
   private backpressure: BackpressureMonitor | undefined;
 
@@ -59,6 +59,9 @@ export class ChatConnections {
       intervalMs: 500,
     });
     this.backpressure.start();
+    // One sweep for all sockets rather than a timer each: expired tokens are cut within a second.
+    this.expirySweep = setInterval(() => this.disconnectExpired(), 1000);
+    this.expirySweep.unref();
     // Joins and broadcasts made while Redis was away never reached this node: resubscribe from the database.
     this.redis.onReconnect(() => this.resubscribeAll());
     this.sessions.onRevoked((userId) => this.endSessions(userId));
@@ -67,17 +70,6 @@ export class ChatConnections {
   connected(socket: ChatSocket): void {
     // socket.io keeps the handshake's HTTP request for the socket's life; the handshake copy is all we use (~4 KB saved).
     (socket.conn as { request?: unknown }).request = undefined;
-    // Disconnect when the token expires; the client reconnects with a fresh one.
-    const ms = socket.data.tokenExp * 1000 - Date.now();
-    const timer = setTimeout(
-      () => {
-        socket.emit('exception', { code: 'UNAUTHORIZED', message: 'Token expired' });
-        socket.disconnect(true);
-      },
-      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
-    );
-    timer.unref();
-    this.expiryTimers.set(socket, timer);
     const chatRoomIds = [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
     this.presence.socketConnected(socket.data.userId, socket.id, chatRoomIds).catch((error: unknown) => {
       this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
@@ -85,7 +77,6 @@ export class ChatConnections {
   }
 
   disconnected(socket: ChatSocket): void {
-    clearTimeout(this.expiryTimers.get(socket));
     // While draining, presence is settled for all sockets at once (leaveCluster).
     if (!socket.data.userId || this.lifecycle.isDraining) return;
     this.presence.socketDisconnected(socket.data.userId, socket.id).catch((error: unknown) => {
@@ -103,6 +94,7 @@ export class ChatConnections {
     const namespace = this.namespace;
     if (!namespace) return;
     this.backpressure?.stop();
+    clearInterval(this.expirySweep);
     this.lifecycle.startDraining();
     await this.lifecycle.whenIdle(this.config.shutdownTimeoutMs / 2);
     for (const socket of namespace.sockets.values()) socket.conn.close();
@@ -114,6 +106,16 @@ export class ChatConnections {
     await this.presence.leaveCluster().catch((error: unknown) => {
       this.logger.warn(`could not leave the presence cluster: ${(error as Error).message}`);
     });
+  }
+
+  /** Sockets whose token expired are told and disconnected; the client reconnects with a fresh token. */
+  private disconnectExpired(): void {
+    const now = Date.now();
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      if (socket.data.tokenExp * 1000 > now) continue;
+      socket.emit('exception', { code: 'UNAUTHORIZED', message: 'Token expired' });
+      socket.disconnect(true);
+    }
   }
 
   /** False when the token was revoked (logout-all) or its user no longer exists. */

@@ -43,23 +43,23 @@ export class ChatIoAdapter extends IoAdapter {
   /**
    * Nest's IoAdapter builds an rxjs pipeline per handler per socket
    * (fromEvent → mergeMap → takeUntil): ~50 KB of live objects per idle
-   * connection with this gateway's handlers. Plain listeners do the same job:
-   * run the handler (guards, pipes, interceptors and filters included), then
-   * answer the ack with its result.
+   * connection with this gateway's handlers. One `onAny` listener per socket
+   * routes events to the same handlers (guards, pipes, interceptors and
+   * filters included) and answers the ack with the result.
    */
   override bindMessageHandlers(
     socket: Socket,
     handlers: MessageMappingProperties[],
     _transform: (data: unknown) => Observable<unknown>,
   ): void {
-    for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(String(message), (...args: unknown[]) => {
-        // As rxjs' fromEvent would hand it over: one argument as is, several as an array.
-        const payload = args.length === 1 ? args[0] : args;
-        const { data, ack } = this.mapPayload(payload) as { data: unknown; ack?: (response: unknown) => void };
-        void this.dispatch(socket, callback, data, ack, isAckHandledManually === true);
-      });
-    }
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const handler = handlers.find((h) => h.message === event);
+      if (!handler) return;
+      // As rxjs' fromEvent would hand it over: one argument as is, several as an array.
+      const payload = args.length === 1 ? args[0] : args;
+      const { data, ack } = this.mapPayload(payload) as { data: unknown; ack?: (response: unknown) => void };
+      void this.dispatch(socket, handler.callback, data, ack, handler.isAckHandledManually === true);
+    });
   }
 
   private async dispatch(

@@ -28,6 +28,8 @@ export function handshakeAuth(tokens: TokenService) {
       tokenVersion: claims.ver ?? 0,
     };
     Object.assign(socket.data as SocketData, data);
+    // Verified and no longer needed: not kept for the socket's whole life.
+    if (auth && typeof auth === 'object') delete auth.token;
     next();
   };
 }
