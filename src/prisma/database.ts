@@ -20,6 +20,11 @@ export interface Database {
   /** Where the data lives, safe to log (no password). */
   readonly location: string;
   readonly adapter: PrismaPg | PrismaPGlite;
+  /**
+   * One parameterized statement straight on the driver, for the few hot
+   * paths where Prisma's per-query overhead shows in profiles (the handshake).
+   */
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs `fn` on one dedicated SQL session (a connection held for its duration). */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -53,6 +58,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     kind: 'postgresql',
     location: redactUrl(url),
     adapter: new PrismaPg(pool),
+    query: async <T>(sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows as T[],
     async withSession(fn) {
       const client = new Client(clientConfig);
       client.on('error', (err) => logger.warn(`PostgreSQL session error: ${err.message}`));
@@ -87,6 +93,7 @@ function openEmbedded(dataDir: string): Database {
     kind: 'embedded',
     location: dir,
     adapter: new PrismaPGlite(pglite),
+    query: (sql, params) => session.query(sql, params),
     withSession: (fn) => fn(session),
     async ping() {
       await pglite.query('SELECT 1');

@@ -49,12 +49,14 @@ export class UsersService {
    * version (revocation) and the rooms to subscribe to. Undefined: no such user.
    */
   async sessionOf(id: string): Promise<{ tokenVersion: number; chatRoomIds: string[] } | undefined> {
-    const rows = await this.prisma.$queryRaw<{ tokenVersion: number; chatRoomIds: string[] }[]>`
-      SELECT u."tokenVersion",
-             COALESCE(array_agg(p."chatRoomId"::text) FILTER (WHERE p."chatRoomId" IS NOT NULL), '{}') AS "chatRoomIds"
-        FROM "User" u LEFT JOIN "ChatRoomParticipant" p ON p."userId" = u."id"
-       WHERE u."id" = ${id}::uuid
-       GROUP BY u."id"`;
+    const rows = await this.prisma.database.query<{ tokenVersion: number; chatRoomIds: string[] }>(
+      `SELECT u."tokenVersion",
+              COALESCE(array_agg(p."chatRoomId"::text) FILTER (WHERE p."chatRoomId" IS NOT NULL), '{}') AS "chatRoomIds"
+         FROM "User" u LEFT JOIN "ChatRoomParticipant" p ON p."userId" = u."id"
+        WHERE u."id" = $1::uuid
+        GROUP BY u."id"`,
+      [id],
+    );
     return rows[0];
   }
 

@@ -13,7 +13,7 @@ export const MAX_PRESENCE_IDS = 1000;
  * users connect at once (a deploy, a network blip), each room-mate's socket
  * gets the statuses together in a few writes instead of one write each.
  */
-const ANNOUNCE_MS = 50;
+const ANNOUNCE_MS = 200;
 
 /**
  * Online while at least one socket of the user is connected (any tab, any

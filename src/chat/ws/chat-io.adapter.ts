@@ -8,6 +8,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
+import { installWebSocketBatching } from './websocket-batching';
 
 /**
  * The socket.io server for the chat gateway, configured from AppConfig
@@ -21,6 +22,7 @@ export class ChatIoAdapter extends IoAdapter {
 
   constructor(app: INestApplicationContext) {
     super(app);
+    installWebSocketBatching();
     this.config = app.get(AppConfig);
     this.redis = app.get(RedisService);
   }
