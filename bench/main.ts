@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the gateway against a bare socket.io baseline on the same machine. See bench/README-section.md.
+ * `npm run bench`: the gateway against a bare socket.io baseline on the same machine. See the "Benchmark" section of README.md.
  * Loaded by bench/run.mjs once compiled to dist/bench/.
  */
 import { randomBytes } from 'node:crypto';
