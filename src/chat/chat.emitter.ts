@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import {
   ClientToServerEvents,
@@ -20,7 +20,6 @@ type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
  */
 @Injectable()
 export class ChatEmitter {
-  private readonly logger = new Logger(ChatEmitter.name);
   private namespace: ChatNamespace | undefined;
 
   /** Called by the gateway once the namespace exists. */
@@ -69,13 +68,5 @@ export class ChatEmitter {
   leaveRoom(userIds: string[], chatRoomId: string): void {
     if (userIds.length === 0 || !this.namespace) return;
     this.namespace.in(userIds.map(userChannel)).socketsLeave(roomChannel(chatRoomId));
-  }
-
-  get isBound(): boolean {
-    return this.namespace !== undefined;
-  }
-
-  warnIfUnbound(): void {
-    if (!this.namespace) this.logger.warn('no /chat gateway is running: events are not delivered');
   }
 }
