@@ -57,6 +57,8 @@ export class PresenceService {
   async leaveCluster(): Promise<void> {
     const offline = await this.store.leaveCluster();
     await Promise.all(offline.map((userId) => this.wentOffline(userId).catch(() => undefined)));
+    // Now, not in ANNOUNCE_MS: the connections to Redis and the sockets are about to close.
+    this.flushAnnouncements();
   }
 
   private async wentOffline(userId: string): Promise<void> {
@@ -72,12 +74,15 @@ export class PresenceService {
   /** Queues a status for the user's room-mates; statuses go out in order, in batches (see ANNOUNCE_MS). */
   private announce(chatRoomIds: string[], status: UserStatusEvent): void {
     this.pending.push({ chatRoomIds, status });
-    this.announceTimer ??= setTimeout(() => {
-      this.announceTimer = undefined;
-      for (const { chatRoomIds: rooms, status: s } of this.pending.splice(0)) {
-        this.emitter.toRoomsExceptUser(rooms, s.userId, 'userStatus', s);
-      }
-    }, ANNOUNCE_MS);
+    this.announceTimer ??= setTimeout(() => this.flushAnnouncements(), ANNOUNCE_MS);
+  }
+
+  private flushAnnouncements(): void {
+    clearTimeout(this.announceTimer);
+    this.announceTimer = undefined;
+    for (const { chatRoomIds, status } of this.pending.splice(0)) {
+      this.emitter.toRoomsExceptUser(chatRoomIds, status.userId, 'userStatus', status);
+    }
   }
 
   async isUserOnline(userId: string): Promise<boolean> {
