@@ -65,6 +65,8 @@ export class PresenceService {
     await this.typing.stopAllFor(userId);
     const at = await this.touch(userId);
     const rooms = await this.prisma.chatRoomParticipant.findMany({ where: { userId }, select: { chatRoomId: true } });
+    // They may have reconnected while this ran: an "offline" queued after their "online" would stick.
+    if (await this.isUserOnline(userId)) return;
     this.announce(
       rooms.map((r) => r.chatRoomId),
       { userId, isOnline: false, lastSeenAt: at.toISOString() },
