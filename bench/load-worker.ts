@@ -25,17 +25,8 @@ interface Client {
   closing: boolean;
 }
 
-interface Counters {
-  sent: number;
-  acked: number;
-  ackErrors: number;
-  ackTimeouts: number;
-  errorCodes: Record<string, number>;
-  received: number;
-  strays: number;
-  lastReceivedAt: number;
-  histogram: Histogram;
-}
+/** A step's counters while it runs: StepStats with a live histogram (sent back sparse). */
+type Counters = Omit<StepStats, 'disconnects' | 'histogram' | 'latencyMax'> & { histogram: Histogram };
 
 interface Ack {
   ok: boolean;

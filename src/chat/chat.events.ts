@@ -219,5 +219,9 @@ export interface SocketData {
 }
 
 /** socket.io room names: one per chat room, one per user (all of that user's sockets). */
-export const roomChannel = (chatRoomId: string): string => `chat:${chatRoomId}`;
+const ROOM_PREFIX = 'chat:';
+export const roomChannel = (chatRoomId: string): string => `${ROOM_PREFIX}${chatRoomId}`;
+/** The chat room id of a socket.io room name, or undefined for other rooms (user channels, socket ids). */
+export const chatRoomIdOf = (channel: string): string | undefined =>
+  channel.startsWith(ROOM_PREFIX) ? channel.slice(ROOM_PREFIX.length) : undefined;
 export const userChannel = (userId: string): string => `user:${userId}`;

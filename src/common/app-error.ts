@@ -68,3 +68,10 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
+
+/** The error code of an HTTP status (Nest's own HttpExceptions), for transports that speak codes. */
+export function codeForStatus(status: number): ErrorCode {
+  const found = (Object.entries(HTTP_STATUS_BY_CODE) as [ErrorCode, number][]).find(([, s]) => s === status);
+  if (found) return found[0];
+  return status < 500 ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL;
+}

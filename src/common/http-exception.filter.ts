@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from './app-error';
+import { AppError, codeForStatus, ErrorCode, HTTP_STATUS_BY_CODE } from './app-error';
 import { toAppError } from './to-app-error';
 
 const REASON: Record<number, string> = {
@@ -49,12 +49,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const error: AppError = toAppError(exception);
     return { status: HTTP_STATUS_BY_CODE[error.code], body: error.toBody() };
   }
-}
-
-function codeForStatus(status: number): ErrorCode {
-  const found = (Object.entries(HTTP_STATUS_BY_CODE) as [ErrorCode, number][]).find(([, s]) => s === status);
-  if (found) return found[0];
-  return status < 500 ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL;
 }
 
 /** express' body parser throws plain errors with `type` and `status`. */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '../../prisma/prisma.service';
 import { ChatEmitter } from '../chat.emitter';
 import type { UserStatusEvent } from '../chat.events';
+import { ChatRoomsService } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
 import { PresenceStore } from './presence.store';
 
@@ -31,6 +32,7 @@ export class PresenceService {
     private readonly prisma: PrismaService,
     private readonly emitter: ChatEmitter,
     private readonly typing: TypingService,
+    private readonly rooms: ChatRoomsService,
   ) {
     // A dead node's users are reaped by a survivor: announce them as gone from here.
     store.onUsersOffline((userIds) => {
@@ -64,13 +66,10 @@ export class PresenceService {
   private async wentOffline(userId: string): Promise<void> {
     await this.typing.stopAllFor(userId);
     const at = await this.touch(userId);
-    const rooms = await this.prisma.chatRoomParticipant.findMany({ where: { userId }, select: { chatRoomId: true } });
+    const chatRoomIds = await this.rooms.roomIdsForUser(userId);
     // They may have reconnected while this ran: an "offline" queued after their "online" would stick.
     if (await this.isUserOnline(userId)) return;
-    this.announce(
-      rooms.map((r) => r.chatRoomId),
-      { userId, isOnline: false, lastSeenAt: at.toISOString() },
-    );
+    this.announce(chatRoomIds, { userId, isOnline: false, lastSeenAt: at.toISOString() });
   }
 
   /** Queues a status for the user's room-mates; statuses go out in order, in batches (see ANNOUNCE_MS). */

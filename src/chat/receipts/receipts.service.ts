@@ -3,6 +3,7 @@ import { AppError } from '../../common/app-error';
 import { PrismaService } from '../../prisma/prisma.service';
 import { ChatEmitter } from '../chat.emitter';
 import type { DeliveryStatus, ReadState } from '../chat.events';
+import { unreadCount } from '../rooms/chat-room.mapper';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
 
 export interface UnreadSummary {
@@ -39,7 +40,7 @@ export class ReceiptsService {
     });
     const chatRooms = rows.map((r) => ({
       chatRoomId: r.chatRoomId,
-      unreadCount: Math.max(0, r.chatRoom.lastSeq - r.lastReadSeq),
+      unreadCount: unreadCount(r.chatRoom, r),
     }));
     return { unreadCount: chatRooms.reduce((sum, r) => sum + r.unreadCount, 0), chatRooms };
   }
@@ -83,6 +84,6 @@ export class ReceiptsService {
     if (after.lastReadSeq > before.lastReadSeq) {
       this.emitter.toRoom(chatRoomId, 'messageStatus', { chatRoomId, messageId, userId, status: 'read', at });
     }
-    return { chatRoomId, ...after, unreadCount: Math.max(0, lastSeq - after.lastReadSeq) };
+    return { chatRoomId, ...after, unreadCount: unreadCount({ lastSeq }, after) };
   }
 }

@@ -6,7 +6,7 @@ import { RedisService } from '../../redis/redis.service';
 import { UsersService } from '../../users/users.service';
 import { ChatLifecycle } from '../chat-lifecycle';
 import { ChatEmitter, ChatNamespace } from '../chat.emitter';
-import { roomChannel, userChannel } from '../chat.events';
+import { chatRoomIdOf, roomChannel, userChannel } from '../chat.events';
 import { PresenceService } from '../presence/presence.service';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
 import { BackpressureMonitor, terminate } from './backpressure.monitor';
@@ -70,7 +70,7 @@ export class ChatConnections {
   connected(socket: ChatSocket): void {
     // socket.io keeps the handshake's HTTP request for the socket's life; the handshake copy is all we use (~4 KB saved).
     (socket.conn as { request?: unknown }).request = undefined;
-    const chatRoomIds = [...socket.rooms].filter((r) => r.startsWith('chat:')).map((r) => r.slice('chat:'.length));
+    const chatRoomIds = [...socket.rooms].map(chatRoomIdOf).filter((id): id is string => id !== undefined);
     this.presence.socketConnected(socket.data.userId, socket.id, chatRoomIds).catch((error: unknown) => {
       this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
     });
@@ -134,7 +134,7 @@ export class ChatConnections {
   private async resubscribeAll(): Promise<void> {
     for (const socket of this.namespace?.sockets.values() ?? []) {
       const ids = new Set((await this.rooms.roomIdsForUser(socket.data.userId)).map(roomChannel));
-      for (const room of socket.rooms) if (room.startsWith('chat:') && !ids.has(room)) await socket.leave(room);
+      for (const room of socket.rooms) if (chatRoomIdOf(room) !== undefined && !ids.has(room)) await socket.leave(room);
       await socket.join([...ids]);
     }
   }

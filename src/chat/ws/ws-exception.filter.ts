@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { AppError, ErrorCode } from '../../common/app-error';
+import { AppError, codeForStatus, ErrorCode } from '../../common/app-error';
 import { toAppError } from '../../common/to-app-error';
 import type { Ack } from '../chat.events';
 import type { ChatSocket } from './chat-socket';
@@ -28,18 +28,9 @@ function normalize(exception: unknown): unknown {
     return new AppError(ErrorCode.FORBIDDEN, typeof e === 'string' ? e : 'Forbidden');
   }
   if (exception instanceof HttpException) {
+    // 5xx stays as it is: toAppError logs it and sends INTERNAL without its message.
     const status = exception.getStatus();
-    const code =
-      status === 401
-        ? ErrorCode.UNAUTHORIZED
-        : status === 403
-          ? ErrorCode.FORBIDDEN
-          : status === 404
-            ? ErrorCode.NOT_FOUND
-            : status < 500
-              ? ErrorCode.VALIDATION_FAILED
-              : ErrorCode.INTERNAL;
-    return code === ErrorCode.INTERNAL ? exception : new AppError(code, exception.message);
+    return status < 500 ? new AppError(codeForStatus(status), exception.message) : exception;
   }
   return exception;
 }
