@@ -6,7 +6,9 @@ export default tseslint.config(
     ignores: [
       'eslint.config.mjs',
       'dist/',
-      'src/generated/',
+      'dist-demo/',
+      'dist-bench/',
+      'src/persistence/generated/',
       'node_modules/',
       'coverage/',
       'data/',
@@ -39,6 +41,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // The demo is a host like any other: the library only through its public entry.
+    files: ['demo/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src', '**/src/**', 'nest-chat-gateway/*'],
+              message: "Import the library by its package name ('nest-chat-gateway') only.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -32,13 +32,17 @@ const common = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   // The generated Prisma client imports its TypeScript siblings as './x.js'.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The demo and the tests import the library by its package name, as a host does.
+    '^nest-chat-gateway$': '<rootDir>/src/index.ts',
+  },
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/demo/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

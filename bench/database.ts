@@ -47,7 +47,7 @@ export async function prepareDatabase(
   const url = process.env.DATABASE_URL;
   const db = url ? await createPostgres(url, log) : createEmbedded(runDir);
   const started = Date.now();
-  runNode([join(root, 'dist/prisma/migrate.cli.js')], { ...baseEnv(), ...db.serverEnv }, root, 120_000);
+  runNode([join(root, 'dist-demo/migrate.js')], { ...baseEnv(), ...db.serverEnv }, root, 120_000);
   const sql =
     db.kind === 'postgresql' ? await pgSql(db.serverEnv.DATABASE_URL) : await pgliteSql(db.serverEnv.DATA_DIR);
   try {
@@ -149,7 +149,7 @@ function seedStatements(p: Population): string[] {
   ];
   batch(
     rooms,
-    'INSERT INTO "ChatRoom" ("id", "type", "name", "createdAt", "updatedAt")',
+    'INSERT INTO "chat"."ChatRoom" ("id", "type", "name", "createdAt", "updatedAt")',
     (r) => `('${r.id}', 'GROUP', '${r.name}', now(), now())`,
   );
   const members = p.users.flatMap((u, i) => [
@@ -158,7 +158,7 @@ function seedStatements(p: Population): string[] {
   ]);
   batch(
     members,
-    'INSERT INTO "ChatRoomParticipant" ("chatRoomId", "userId", "role", "joinedAt")',
+    'INSERT INTO "chat"."ChatRoomParticipant" ("chatRoomId", "userId", "role", "joinedAt")',
     (m) => `('${m.room}', '${m.user}', '${m.role}', now())`,
   );
   return statements;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the gateway against a bare socket.io baseline on the same machine. See the "Benchmark" section of README.md.
- * Loaded by bench/run.mjs once compiled to dist/bench/.
+ * Loaded by bench/run.mjs once compiled to dist-bench/.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,8 +80,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (!existsSync(join(ROOT, 'dist/main.js')) || !existsSync(join(ROOT, 'dist/prisma/migrate.cli.js'))) {
-    process.stderr.write('bench: dist/main.js is missing: run `npm run build` first\n');
+  if (!existsSync(join(ROOT, 'dist-demo/main.js')) || !existsSync(join(ROOT, 'dist-demo/migrate.js'))) {
+    process.stderr.write('bench: dist-demo/main.js is missing: run `npm run build` first\n');
     return 2;
   }
   const notes: string[] = [];
@@ -276,7 +276,7 @@ async function startServers(ctx: Context, target: Target, nodes: number): Promis
     const port = await freePort();
     const name = nodes > 1 ? `${target}-node${i + 1}` : target;
     const profile = ctx.options.profile && target === 'ours' && nodes === 1;
-    const script = target === 'ours' ? join(ROOT, 'dist/main.js') : join(ROOT, 'bench/baseline-server.mjs');
+    const script = target === 'ours' ? join(ROOT, 'dist-demo/main.js') : join(ROOT, 'bench/baseline-server.mjs');
     const args = [
       ...(profile
         ? ['--cpu-prof', `--cpu-prof-dir=${ctx.resultsDir}`, `--cpu-prof-name=${ctx.stamp}-${name}.cpuprofile`]

@@ -73,7 +73,7 @@ const QUICK: Partial<Options> = {
 
 export const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.mjs [options]; needs \`npm run build\` first)
 
-Starts the gateway (dist/main.js) and the bare socket.io baseline (bench/baseline-server.mjs) as separate processes,
+Starts the demo host with the gateway (dist-demo/main.js) and the bare socket.io baseline (bench/baseline-server.mjs) as separate processes,
 drives them with socket.io-client worker threads, prints a table and writes bench/results/<date>.json.
 Uses PostgreSQL when DATABASE_URL is set (a fresh bench_<random> database, dropped at the end), else the embedded
 database in a temporary DATA_DIR. The cluster scenario needs DATABASE_URL and REDIS_URL.

@@ -82,7 +82,7 @@ const INCLUSIVE_GROUPS: { name: string; test: (n: ProfileNode) => boolean }[] = 
     test: (n) => /@redis|@socket\.io\/redis-adapter|node_modules\/redis\//.test(n.callFrame.url),
   },
   { name: 'jsonwebtoken / jws (JWT verify)', test: (n) => /jsonwebtoken|\/jws\/|\/jwa\//.test(n.callFrame.url) },
-  { name: 'app code (dist/)', test: (n) => n.callFrame.url.includes('/dist/') },
+  { name: 'app code (dist/, dist-demo/)', test: (n) => /\/dist(-demo)?\//.test(n.callFrame.url) },
   { name: 'garbage collector', test: (n) => n.callFrame.functionName === '(garbage collector)' },
 ];
 

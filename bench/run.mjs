@@ -1,5 +1,5 @@
 // Entry point of `npm run bench` (node bench/run.mjs [options]; --help lists them): compiles the bench's
-// TypeScript (bench/*.ts) to dist/bench/ with the project's own tsc, then runs it. The gateway itself must have
+// TypeScript (bench/*.ts) to dist-bench/ with the project's own tsc, then runs it. The gateway itself must have
 // been built (`npm run build`).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -14,4 +14,4 @@ if (build.status !== 0) {
   process.stderr.write('bench: compiling bench/*.ts failed\n');
   process.exit(build.status ?? 1);
 }
-await import(pathToFileURL(join(here, '..', 'dist', 'bench', 'main.js')).href);
+await import(pathToFileURL(join(here, '..', 'dist-bench', 'main.js')).href);

@@ -27,7 +27,7 @@ const env = {
 const children = [];
 for (let i = 0; i < count; i++) {
   const port = basePort + i;
-  const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'dist-demo', 'main.js')], {
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

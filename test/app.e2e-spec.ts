@@ -45,7 +45,7 @@ describe('restart (e2e)', () => {
     const user = await registerUser(first.url, 'persistent');
     const migrationsBefore = await first.prisma.$queryRaw<
       { n: bigint }[]
-    >`SELECT count(*) AS n FROM "_prisma_migrations"`;
+    >`SELECT count(*) AS n FROM chat."_prisma_migrations"`;
     await first.close({ keepDatabase: true });
 
     const second = await startTestApp({ database: first.database });
@@ -57,7 +57,7 @@ describe('restart (e2e)', () => {
       expect(login.body.user.id).toBe(user.user.id);
       const migrationsAfter = await second.prisma.$queryRaw<
         { n: bigint }[]
-      >`SELECT count(*) AS n FROM "_prisma_migrations"`;
+      >`SELECT count(*) AS n FROM chat."_prisma_migrations"`;
       expect(Number(migrationsAfter[0].n)).toBe(Number(migrationsBefore[0].n));
     } finally {
       await second.close();

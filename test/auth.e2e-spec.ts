@@ -20,7 +20,7 @@ describe('auth (e2e)', () => {
     expect(res.body.user).toEqual({ id: expect.any(String), email: 'grace@example.test', name: 'Grace Hopper' });
     expect(typeof res.body.accessToken).toBe('string');
 
-    const stored = await t.prisma.user.findUniqueOrThrow({ where: { email: 'grace@example.test' } });
+    const stored = (await t.users.findByEmail('grace@example.test'))!;
     expect(stored.passwordHash).toMatch(/^\$argon2id\$/);
     expect(stored.passwordHash).not.toContain('hopper-1906');
 
@@ -36,7 +36,7 @@ describe('auth (e2e)', () => {
     });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ statusCode: 409, code: 'CONFLICT' });
-    expect(await t.prisma.user.count({ where: { email: first.user.email } })).toBe(1);
+    expect(await t.users.count({ email: first.user.email })).toBe(1);
   });
 
   it('should log in with the right password and refuse the wrong one or an unknown email with the same 401', async () => {
@@ -101,12 +101,12 @@ describe('auth (e2e)', () => {
       ['a blank name', { email: 'a@b.test', password: 'password1', name: '   ' }, ['name']],
       ['a short password', { email: 'a@b.test', password: 'short', name: 'A' }, ['password']],
     ])('should answer 400 naming the fields for %s, and store nothing', async (_, body, fields) => {
-      const before = await t.prisma.user.count();
+      const before = await t.users.count();
       const res = await http(t.url, 'POST', '/auth/register', { body });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.details.map((d: { field: string }) => d.field).sort()).toEqual([...fields].sort());
-      expect(await t.prisma.user.count()).toBe(before);
+      expect(await t.users.count()).toBe(before);
     });
 
     it('should answer 400 for malformed JSON without leaking a stack', async () => {

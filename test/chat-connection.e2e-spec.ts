@@ -24,7 +24,8 @@ describe('chat connection (e2e)', () => {
   let bob: ChatUser;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // No clock-skew leeway, so a token expiring in 2 s ends its socket in 2 s.
+    t = await startTestApp({ env: { JWT_CLOCK_TOLERANCE: '0' } });
     [alice, bob] = await createChatUsers(t, 'alice', 'bob');
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatRoomView, ParticipantRole } from '../src/chat/chat.events';
+import type { ChatRoomView, ParticipantRole } from '../src/contract/chat.events';
 import {
   ChatUser,
   createChatUsers,
@@ -183,8 +183,8 @@ describe('chat rooms (e2e)', () => {
         ['participantIds'],
       ],
       [
-        'a participant id that is not a uuid',
-        () => ({ type: 'GROUP', name: 'Bad id', participantIds: ['mia'] }),
+        'a participant id that is not a user id (a number)',
+        () => ({ type: 'GROUP', name: 'Bad id', participantIds: [42] }),
         ['participantIds'],
       ],
       [
@@ -481,7 +481,13 @@ describe('chat rooms (e2e)', () => {
     it.each<[string, string, (roomId: string) => unknown, string[] | null]>([
       ['an unknown room', 'NOT_FOUND', () => ({ chatRoomId: UNKNOWN_ID, userIds: [mo.id] }), null],
       ['no users', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id, userIds: [] }), ['userIds']],
-      ['a user id that is not a uuid', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id, userIds: ['mo'] }), ['userIds']],
+      [
+        'a user id longer than 255',
+        'VALIDATION_FAILED',
+        (id) => ({ chatRoomId: id, userIds: ['m'.repeat(256)] }),
+        ['userIds'],
+      ],
+      ['a user the host does not know', 'NOT_FOUND', (id) => ({ chatRoomId: id, userIds: ['mo'] }), null],
       ['the same user twice', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id, userIds: [mo.id, mo.id] }), ['userIds']],
       [
         'a room id that is not a uuid',
@@ -588,7 +594,7 @@ describe('chat rooms (e2e)', () => {
     it.each<[string, string, (roomId: string) => unknown, string[] | null]>([
       ['a user who is not a participant', 'NOT_FOUND', (id) => ({ chatRoomId: id, userId: xena.id }), null],
       ['from an unknown room', 'NOT_FOUND', () => ({ chatRoomId: UNKNOWN_ID, userId: mia.id }), null],
-      ['a user id that is not a uuid', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id, userId: 'mia' }), ['userId']],
+      ['an empty user id', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id, userId: '' }), ['userId']],
       ['with missing fields', 'VALIDATION_FAILED', () => ({}), ['chatRoomId', 'userId']],
     ])('should refuse removing %s with %s', async (_, code, payload, fields) => {
       const room = await createGroup(olga, [mia], 'Bad removals');
@@ -868,7 +874,7 @@ describe('chat rooms (e2e)', () => {
       expect(member.status).toBe(403);
       const invalid = await http(t.url, 'POST', `/chat-rooms/${room.id}/participants`, {
         token: olga.token,
-        body: { userIds: ['nope'] },
+        body: { userIds: [''] },
       });
       expect(invalid.status).toBe(400);
       expect(fieldsOf(invalid.body)).toEqual(['userIds']);
@@ -898,8 +904,13 @@ describe('chat rooms (e2e)', () => {
       });
       expect(lastOwner.status).toBe(409);
       expect(lastOwner.body.code).toBe('CONFLICT');
-      const badId = await http(t.url, 'DELETE', `/chat-rooms/${room.id}/participants/mo`, { token: olga.token });
+      const badId = await http(t.url, 'DELETE', `/chat-rooms/${room.id}/participants/${'m'.repeat(256)}`, {
+        token: olga.token,
+      });
       expect(badId.status).toBe(400);
+      expect(badId.body.details).toEqual([{ field: 'userId', errors: [expect.any(String)] }]);
+      const notMember = await http(t.url, 'DELETE', `/chat-rooms/${room.id}/participants/mo`, { token: olga.token });
+      expect(notMember.status).toBe(404);
       expect(await storedRoles(room.id)).toEqual({ [olga.id]: 'OWNER', [mo.id]: 'MEMBER' });
     });
   });

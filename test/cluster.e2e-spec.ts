@@ -1,11 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
-import { RedisService } from '../src/redis/redis.service';
-import { NotificationsService } from '../src/chat/notifications/notifications.service';
-import { PresenceService } from '../src/chat/presence/presence.service';
-import { PresenceStore } from '../src/chat/presence/presence.store';
-import type { RedisPresenceStore } from '../src/redis/redis-presence.store';
+import { RedisConnection } from '../src/cluster/redis-connection';
+import { NotificationsService } from '../src/notifications/notifications.service';
+import { PresenceService } from '../src/presence/presence.service';
+import { PresenceStore } from '../src/presence/presence.store';
+import type { RedisPresenceStore } from '../src/cluster/redis-presence.store';
 import { http, registerUser, RegisteredUser } from './helpers/http';
 import { closeAllSockets, collect, connectChat, expectNoEvent, requestOk, waitForEvent } from './helpers/socket';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -187,13 +187,13 @@ describeCluster('a node dying (e2e)', () => {
 
     // Kill node B without any cleanup: its heartbeat stops and its Redis connections vanish.
     c.b.app.get<PresenceStore, RedisPresenceStore>(PresenceStore).onModuleDestroy();
-    await c.b.app.get(RedisService).close();
+    await c.b.app.get(RedisConnection).close();
     const killedAt = Date.now();
     const offline = await waitForEvent(sw, 'userStatus', TTL_MS * 5, (e) => e.userId === victim.user.id && !e.isOnline);
     expect(offline.isOnline).toBe(false);
     expect(Date.now() - killedAt).toBeLessThan(TTL_MS + HEARTBEAT_MS * 4 + 500);
     expect(await c.a.app.get(PresenceService).isUserOnline(victim.user.id)).toBe(false);
-    const stored = await c.a.prisma.user.findUniqueOrThrow({ where: { id: victim.user.id } });
+    const stored = await c.a.prisma.userState.findUniqueOrThrow({ where: { userId: victim.user.id } });
     expect(stored.lastSeenAt?.toISOString()).toBe(offline.lastSeenAt);
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatRoomView, MessageView } from '../src/chat/chat.events';
+import type { ChatRoomView, MessageView } from '../src/contract/chat.events';
 import {
   ChatUser,
   createChatUsers,
@@ -228,13 +228,14 @@ describe('messages (e2e)', () => {
         ['chatRoomId'],
       ],
       [
-        'a recipient id that is not a uuid',
+        'a recipient id that is not a string',
         'VALIDATION_FAILED',
-        () => ({ recipientId: 'ben', content: 'x' }),
+        () => ({ recipientId: 7, content: 'x' }),
         ['recipientId'],
       ],
       ['oneself as recipient', 'VALIDATION_FAILED', () => ({ recipientId: ann.id, content: 'x' }), ['recipientId']],
       ['an unknown recipient', 'NOT_FOUND', () => ({ recipientId: UNKNOWN_ID, content: 'x' }), null],
+      ['a recipient the host does not know', 'NOT_FOUND', () => ({ recipientId: 'ben', content: 'x' }), null],
       ['an unknown room', 'NOT_FOUND', () => ({ chatRoomId: UNKNOWN_ID, content: 'x' }), null],
       ['blank content', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id, content: ' \n\t ' }), ['content']],
       ['no content and no attachments', 'VALIDATION_FAILED', (id) => ({ chatRoomId: id }), ['content']],

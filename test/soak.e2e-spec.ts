@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { MessageView } from '../src/chat/chat.events';
+import type { MessageView } from '../src/contract/chat.events';
 import { registerUser, RegisteredUser } from './helpers/http';
 import { ChatClient, closeAllSockets, connectChat, request, requestOk } from './helpers/socket';
 import { startTestApp, TestApp } from './helpers/test-app';

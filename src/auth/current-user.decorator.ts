@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { AuthUser } from './jwt.strategy';
+import { ChatRequest, PRINCIPAL_KEY } from './chat-auth.guard';
 
-/** The authenticated user of an HTTP request guarded by JwtAuthGuard. */
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
-  return ctx.switchToHttp().getRequest<{ user: AuthUser }>().user;
+/** The id of the user ChatAuthGuard authenticated for this request. */
+export const CurrentUserId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  return ctx.switchToHttp().getRequest<ChatRequest>()[PRINCIPAL_KEY]!.userId;
 });

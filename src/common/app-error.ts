@@ -1,30 +1,12 @@
+import { ErrorBody, ErrorCode, FieldError } from '../contract/errors';
+
+export { ErrorCode };
+export type { ErrorBody, FieldError };
+
 /**
  * The transport-neutral error every service throws. The HTTP filter maps
  * `code` to a status; the WebSocket layer turns it into a failed ack.
  */
-export const ErrorCode = {
-  VALIDATION_FAILED: 'VALIDATION_FAILED',
-  UNAUTHORIZED: 'UNAUTHORIZED',
-  FORBIDDEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  RATE_LIMITED: 'RATE_LIMITED',
-  UNAVAILABLE: 'UNAVAILABLE',
-  INTERNAL: 'INTERNAL',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
-
-export interface FieldError {
-  field: string;
-  errors: string[];
-}
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: FieldError[] | Record<string, unknown>;
-}
-
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,

@@ -19,10 +19,11 @@ const REASON: Record<number, string> = {
  * Renders every HTTP error as Nest's familiar JSON (`statusCode`, `message`,
  * `error`) plus our `code` and, for validation, `details` naming the fields.
  * Nothing internal (stack, SQL, driver messages) ever reaches the client.
+ * Scoped to the chat's controllers: the host's own routes keep its filters.
  */
 @Catch()
-export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
+export class ChatHttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ChatHttp');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();

@@ -35,7 +35,7 @@ export function toAppError(error: unknown): AppError {
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|connect ECONNREFUSED|DatabaseNotReachable/i;
 
-function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const { code, message, kind } = e as { code?: unknown; message?: unknown; kind?: unknown };
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;

@@ -49,7 +49,7 @@ class StrictValidationPipe extends ValidationPipe {
     const isDto = typeof metadata.metatype === 'function' && !PRIMITIVES.has(metadata.metatype);
     if (
       isDto &&
-      metadata.type === 'body' &&
+      (metadata.type === 'body' || metadata.type === 'custom') &&
       value !== undefined &&
       value !== null &&
       (typeof value !== 'object' || Array.isArray(value))
@@ -58,7 +58,7 @@ class StrictValidationPipe extends ValidationPipe {
     }
     if (isDto && depthExceeds(value, MAX_DEPTH)) {
       throw AppError.validation(TOO_DEEP, [
-        { field: metadata.type === 'body' ? 'body' : metadata.type, errors: [TOO_DEEP] },
+        { field: metadata.type === 'query' ? 'query' : 'body', errors: [TOO_DEEP] },
       ]);
     }
     return super.transform(value, metadata);
@@ -75,6 +75,8 @@ const OPTIONS: ValidationPipeOptions = {
   forbidUnknownValues: false,
   validationError: { target: false, value: false },
   exceptionFactory: validationFailed,
+  // The chat's REST bodies and queries come through its own parameter decorators (chat-params.ts).
+  validateCustomDecorators: true,
 };
 
 export function createValidationPipe(): ValidationPipe {

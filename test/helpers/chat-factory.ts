@@ -5,7 +5,7 @@ import type {
   MessageView,
   ParticipantRole,
   ServerToClientEvents,
-} from '../../src/chat/chat.events';
+} from '../../src/contract/chat.events';
 import { registerUser } from './http';
 import { ChatClient, connectChat, expectNoEvent, request, requestOk } from './socket';
 import type { TestApp } from './test-app';

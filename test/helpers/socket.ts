@@ -1,5 +1,5 @@
 import { io, Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../src/chat/chat.events';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../src/contract/chat.events';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 type ServerEvent = keyof ServerToClientEvents;
@@ -16,6 +16,8 @@ export interface ConnectOptions {
   extraHeaders?: Record<string, string>;
   query?: Record<string, string>;
   auth?: Record<string, unknown>;
+  /** Default `/chat`. */
+  namespace?: string;
 }
 
 /** Opens a `/chat` socket authenticated with `token` and resolves once connected. */
@@ -52,7 +54,7 @@ export async function connectError(
 }
 
 function createClient(baseUrl: string, token: string | undefined, options: ConnectOptions): ChatClient {
-  const socket: ChatClient = io(`${baseUrl}/chat`, {
+  const socket: ChatClient = io(`${baseUrl}${options.namespace ?? '/chat'}`, {
     auth: options.auth ?? (token === undefined ? {} : { token }),
     transports: options.transports ?? ['websocket'],
     extraHeaders: options.extraHeaders,

@@ -1,10 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../../src/app.module';
-import type { ChatModuleOptions } from '../../src/chat/chat.module';
-import { configureApp } from '../../src/app.setup';
-import { PrismaService } from '../../src/prisma/prisma.service';
+import { AppModule } from '../../demo/app.module';
+import type { ChatModuleOptions } from 'nest-chat-gateway';
+import { configureApp } from '../../demo/app.setup';
+import { PrismaService } from '../../src/persistence/prisma.service';
+import { UsersService } from '../../demo/users/users.service';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
@@ -13,7 +14,10 @@ export interface TestApp {
   app: INestApplication;
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The chat's own tables. */
   prisma: PrismaService;
+  /** The demo host's users. */
+  users: UsersService;
   database: TestDatabase;
   /** Stops the app; the database is dropped unless `keepDatabase`. */
   close(options?: { keepDatabase?: boolean }): Promise<void>;
@@ -24,7 +28,7 @@ export interface StartOptions {
   /** Reuse a database (to test restarts); created fresh otherwise. */
   database?: TestDatabase;
   /** ChatModule options, e.g. a test double for the OfflineNotifier. */
-  chat?: ChatModuleOptions;
+  chat?: Partial<ChatModuleOptions>;
 }
 
 /** Boots the real AppModule with production setup on a random loopback port. */
@@ -58,6 +62,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     app,
     url,
     prisma: app.get(PrismaService),
+    users: app.get(UsersService),
     database,
     async close({ keepDatabase = false } = {}) {
       await app.close();

@@ -1,0 +1,54 @@
+import { AppError, ErrorCode } from '../common/app-error';
+import { isUnavailable } from '../common/to-app-error';
+import type { ChatAuthContext, ChatPrincipal } from '../config/chat-options';
+import type { ChatConfig } from '../config/chat-config';
+
+/** User ids are the host's, opaque: any string of 1 to 255 characters. */
+export const MAX_USER_ID_LENGTH = 255;
+
+export function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_USER_ID_LENGTH;
+}
+
+/**
+ * Asks the host's `authenticate` who is calling. Null for anything but a
+ * valid principal whose session has not ended: a refusal, a throw (e.g.
+ * `jwt.verify` on a bad token), a malformed result or an `expiresAt` in the
+ * past all read the same. Only an outage (the host's database or network
+ * unreachable) is not a refusal: it throws UNAVAILABLE, so a user is not
+ * told their valid token is wrong while the database is down.
+ */
+export async function authenticate(config: ChatConfig, context: ChatAuthContext): Promise<ChatPrincipal | null> {
+  let principal: ChatPrincipal | null;
+  try {
+    principal = await config.authenticate(context);
+  } catch (error) {
+    if (isUnavailable(error)) throw new AppError(ErrorCode.UNAVAILABLE, 'Service temporarily unavailable');
+    return null;
+  }
+  if (!principal || typeof principal !== 'object') return null;
+  // Numbers are a common slip ({ userId: user.id } with integer ids): taken as their decimal string.
+  const userId = typeof principal.userId === 'number' ? String(principal.userId) : principal.userId;
+  if (!isUserId(userId)) return null;
+  const expiresAt = principal.expiresAt;
+  if (expiresAt !== undefined && !(expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime()))) return null;
+  const result: ChatPrincipal = { ...principal, userId };
+  return sessionEnded(result, Date.now()) ? null : result;
+}
+
+/**
+ * The one expiry rule, used at the handshake, on every event and by the
+ * sweep: a session ends at its `expiresAt`. Clock-skew leeway is the host's
+ * to fold into `expiresAt` (the demo adds its JWT's 30 s).
+ */
+export function sessionEnded(principal: Pick<ChatPrincipal, 'expiresAt'>, now: number): boolean {
+  return principal.expiresAt !== undefined && principal.expiresAt.getTime() <= now;
+}
+
+/** The bearer token of a handshake (`auth.token`, else the Authorization header) or a request. */
+export function bearerToken(authToken: unknown, authorization: string | string[] | undefined): string | undefined {
+  if (typeof authToken === 'string' && authToken.length > 0) return authToken.replace(/^Bearer\s+/i, '') || undefined;
+  const header = Array.isArray(authorization) ? authorization[0] : authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}

@@ -1,0 +1,219 @@
+/**
+ * THE wire contract of the chat namespace: every event name and payload,
+ * shared by the gateway, the services' emitter, the tests and the docs.
+ * Dates travel as ISO-8601 strings; user ids are the host's, as strings.
+ */
+import type { ErrorBody, ErrorCode, FieldError } from './errors';
+
+export type { ErrorBody, ErrorCode, FieldError };
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckCallback<T> = (response: Ack<T>) => void;
+
+export type ChatRoomType = 'DIRECT' | 'GROUP';
+export type ParticipantRole = 'OWNER' | 'ADMIN' | 'MEMBER';
+export type MessageType = 'TEXT' | 'IMAGE' | 'FILE' | 'SYSTEM';
+
+export interface Attachment {
+  url: string;
+  name?: string;
+  mimeType?: string;
+  size?: number;
+}
+
+export interface MessageView {
+  id: string;
+  chatRoomId: string;
+  senderId: string;
+  seq: number;
+  /** Empty once deleted. */
+  content: string;
+  type: MessageType;
+  /** Empty once deleted. */
+  attachments: Attachment[];
+  clientMessageId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface ParticipantView {
+  userId: string;
+  /** The user's display name from the host's directory (the id when the host no longer knows the user). */
+  name: string;
+  avatarUrl: string | null;
+  role: ParticipantRole;
+  joinedAt: string;
+}
+
+export interface ChatRoomView {
+  id: string;
+  type: ChatRoomType;
+  name: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastMessageAt: string | null;
+  participants: ParticipantView[];
+  /** As seen by the receiving user. */
+  lastMessage: MessageView | null;
+  /** Messages by others after the receiving user's read cursor (deleted ones included). */
+  unreadCount: number;
+}
+
+export interface MessagePage {
+  /** Ascending by seq. */
+  messages: MessageView[];
+  /** More messages exist in the direction paged (older by default and with beforeSeq, newer with afterSeq). */
+  hasMore: boolean;
+}
+
+// ---- client → server payloads ----
+
+export interface CreateChatRoomPayload {
+  type: ChatRoomType;
+  name?: string;
+  participantIds: string[];
+}
+export interface ChatRoomRef {
+  chatRoomId: string;
+}
+export interface AddParticipantsPayload {
+  chatRoomId: string;
+  userIds: string[];
+}
+export interface RemoveParticipantPayload {
+  chatRoomId: string;
+  userId: string;
+}
+export interface UpdateChatRoomPayload {
+  chatRoomId: string;
+  name: string;
+}
+export interface SendMessagePayload {
+  chatRoomId?: string;
+  recipientId?: string;
+  content: string;
+  type?: Exclude<MessageType, 'SYSTEM'>;
+  attachments?: Attachment[];
+  clientMessageId?: string;
+}
+export interface EditMessagePayload {
+  messageId: string;
+  content: string;
+}
+export interface MessageRef {
+  messageId: string;
+}
+export interface GetMessagesPayload {
+  chatRoomId: string;
+  beforeSeq?: number;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export interface TypingPayload {
+  chatRoomId: string;
+  isTyping: boolean;
+}
+export interface GetOnlineUsersPayload {
+  /** Default: everyone the caller shares a room with. */
+  userIds?: string[];
+}
+export interface MarkMessagePayload {
+  chatRoomId: string;
+  messageId: string;
+}
+
+// ---- server → client payloads ----
+
+export interface ParticipantsAddedEvent {
+  chatRoomId: string;
+  userIds: string[];
+  addedBy: string;
+}
+export interface ParticipantRemovedEvent {
+  chatRoomId: string;
+  userId: string;
+  removedBy: string;
+}
+export interface MessageDeletedEvent {
+  chatRoomId: string;
+  messageId: string;
+}
+
+export interface UserTypingEvent {
+  chatRoomId: string;
+  userId: string;
+  isTyping: boolean;
+}
+export interface UserStatusEvent {
+  userId: string;
+  isOnline: boolean;
+  /** When the user was last seen: now while online (in the event: when they came online), their last disconnect once offline. */
+  lastSeenAt: string | null;
+}
+export type DeliveryStatus = 'delivered' | 'read';
+export interface MessageStatusEvent {
+  chatRoomId: string;
+  /** The message the cursor moved to; every earlier message of the room is covered too. */
+  messageId: string;
+  userId: string;
+  status: DeliveryStatus;
+  at: string;
+}
+export interface ReadState {
+  chatRoomId: string;
+  lastDeliveredSeq: number;
+  lastReadSeq: number;
+  unreadCount: number;
+}
+export interface NotificationEvent<T = unknown> {
+  type: string;
+  payload: T;
+  createdAt: string;
+}
+
+export interface ClientToServerEvents {
+  createChatRoom: (payload: CreateChatRoomPayload, ack: AckCallback<ChatRoomView>) => void;
+  joinChatRoom: (payload: ChatRoomRef, ack: AckCallback<ChatRoomView>) => void;
+  leaveChatRoom: (payload: ChatRoomRef, ack: AckCallback<ChatRoomRef>) => void;
+  addParticipants: (payload: AddParticipantsPayload, ack: AckCallback<ChatRoomView>) => void;
+  removeParticipant: (payload: RemoveParticipantPayload, ack: AckCallback<ChatRoomView>) => void;
+  updateChatRoom: (payload: UpdateChatRoomPayload, ack: AckCallback<ChatRoomView>) => void;
+  sendMessage: (payload: SendMessagePayload, ack: AckCallback<MessageView>) => void;
+  editMessage: (payload: EditMessagePayload, ack: AckCallback<MessageView>) => void;
+  deleteMessage: (payload: MessageRef, ack: AckCallback<MessageDeletedEvent>) => void;
+  getMessages: (payload: GetMessagesPayload, ack: AckCallback<MessagePage>) => void;
+  getChatRooms: (payload: Record<string, never>, ack: AckCallback<ChatRoomView[]>) => void;
+  typing: (payload: TypingPayload, ack: AckCallback<TypingPayload>) => void;
+  getOnlineUsers: (payload: GetOnlineUsersPayload, ack: AckCallback<{ userIds: string[] }>) => void;
+  markAsDelivered: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
+  markAsRead: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
+}
+
+export interface ServerToClientEvents {
+  chatRoomCreated: (room: ChatRoomView) => void;
+  chatRoomUpdated: (room: ChatRoomView) => void;
+  participantsAdded: (event: ParticipantsAddedEvent) => void;
+  participantRemoved: (event: ParticipantRemovedEvent) => void;
+  newMessage: (message: MessageView) => void;
+  messageUpdated: (message: MessageView) => void;
+  messageDeleted: (event: MessageDeletedEvent) => void;
+  userTyping: (event: UserTypingEvent) => void;
+  userStatus: (event: UserStatusEvent) => void;
+  messageStatus: (event: MessageStatusEvent) => void;
+  notification: (event: NotificationEvent) => void;
+  /** An error for an event that was sent without an ack callback. */
+  exception: (error: ErrorBody) => void;
+}
+
+/** Events between server processes (none yet; the Redis adapter relays broadcasts). */
+export type InterServerEvents = Record<string, never>;
+
+/** socket.io room names: one per chat room, one per user (all of that user's sockets). */
+const ROOM_PREFIX = 'chat:';
+export const roomChannel = (chatRoomId: string): string => `${ROOM_PREFIX}${chatRoomId}`;
+/** The chat room id of a socket.io room name, or undefined for other rooms (user channels, socket ids). */
+export const chatRoomIdOf = (channel: string): string | undefined =>
+  channel.startsWith(ROOM_PREFIX) ? channel.slice(ROOM_PREFIX.length) : undefined;
+export const userChannel = (userId: string): string => `user:${userId}`;

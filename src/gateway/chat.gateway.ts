@@ -1,0 +1,193 @@
+import { OnModuleDestroy, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+} from '@nestjs/websockets';
+import { createValidationPipe } from '../common/validation';
+import {
+  ChatRoomRef,
+  ChatRoomView,
+  MessageDeletedEvent,
+  MessagePage,
+  MessageView,
+  ReadState,
+  roomChannel,
+  TypingPayload,
+} from '../contract/chat.events';
+import { MessagesService } from '../messages/messages.service';
+import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from '../messages/dto/message.dto';
+import { GetOnlineUsersDto } from '../presence/dto/presence.dto';
+import { PresenceService } from '../presence/presence.service';
+import { MarkMessageDto } from '../receipts/dto/mark-message.dto';
+import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { ReceiptsService } from '../receipts/receipts.service';
+import { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { TypingDto } from '../typing/dto/typing.dto';
+import { TypingService } from '../typing/typing.service';
+import {
+  AddParticipantsDto,
+  ChatRoomRefDto,
+  CreateChatRoomDto,
+  EmptyDto,
+  RemoveParticipantDto,
+  UpdateChatRoomDto,
+} from '../rooms/dto/chat-room.dto';
+import { ChatConnections } from './chat-connections';
+import type { ChatNamespace, ChatSocket } from '../realtime/chat-socket';
+import { WsAckInterceptor } from './ws-ack.interceptor';
+import { WsExceptionFilter } from './ws-exception.filter';
+import { WsAuthGuard } from './ws-auth.guard';
+
+/**
+ * The chat namespace. Thin on purpose: validate, take the user from the
+ * authenticated socket (never from the payload), call a service, return its
+ * result as the ack. Broadcasting happens in the services via ChatEmitter, so
+ * REST and host-module calls broadcast exactly the same way. ChatModule
+ * registers a subclass of it decorated with the configured namespace.
+ */
+@UseGuards(WsAuthGuard, RateLimitGuard)
+@UseInterceptors(WsAckInterceptor)
+@UseFilters(WsExceptionFilter)
+@UsePipes(createValidationPipe())
+export class ChatGateway
+  implements
+    OnGatewayInit<ChatNamespace>,
+    OnGatewayConnection<ChatSocket>,
+    OnGatewayDisconnect<ChatSocket>,
+    OnModuleDestroy
+{
+  constructor(
+    private readonly connections: ChatConnections,
+    private readonly rooms: ChatRoomsService,
+    private readonly messages: MessagesService,
+    private readonly presence: PresenceService,
+    private readonly typing: TypingService,
+    private readonly receipts: ReceiptsService,
+  ) {}
+
+  afterInit(namespace: ChatNamespace): void {
+    this.connections.attach(namespace);
+  }
+
+  handleConnection(socket: ChatSocket): void {
+    this.connections.connected(socket);
+  }
+
+  handleDisconnect(socket: ChatSocket): void {
+    this.connections.disconnected(socket);
+  }
+
+  /** Graceful shutdown: see ChatConnections.shutdown. */
+  onModuleDestroy(): Promise<void> {
+    return this.connections.shutdown();
+  }
+
+  @SubscribeMessage('createChatRoom')
+  @RateLimit('rooms')
+  async createChatRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: CreateChatRoomDto,
+  ): Promise<ChatRoomView> {
+    return (await this.rooms.create(socket.data.userId, dto)).room;
+  }
+
+  @SubscribeMessage('joinChatRoom')
+  @RateLimit('joins')
+  async joinChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<ChatRoomView> {
+    const room = await this.rooms.getForUser(socket.data.userId, dto.chatRoomId);
+    await socket.join(roomChannel(dto.chatRoomId));
+    return room;
+  }
+
+  @SubscribeMessage('leaveChatRoom')
+  leaveChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<ChatRoomRef> {
+    return this.rooms.leave(socket.data.userId, dto.chatRoomId);
+  }
+
+  @SubscribeMessage('addParticipants')
+  @RateLimit('rooms')
+  addParticipants(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: AddParticipantsDto,
+  ): Promise<ChatRoomView> {
+    return this.rooms.addParticipants(socket.data.userId, dto.chatRoomId, dto.userIds);
+  }
+
+  @SubscribeMessage('removeParticipant')
+  removeParticipant(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: RemoveParticipantDto,
+  ): Promise<ChatRoomView> {
+    return this.rooms.removeParticipant(socket.data.userId, dto.chatRoomId, dto.userId);
+  }
+
+  @SubscribeMessage('updateChatRoom')
+  @RateLimit('rooms')
+  updateChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: UpdateChatRoomDto): Promise<ChatRoomView> {
+    return this.rooms.update(socket.data.userId, dto.chatRoomId, dto.name);
+  }
+
+  @SubscribeMessage('sendMessage')
+  @RateLimit('messages')
+  async sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<MessageView> {
+    return (await this.messages.send(socket.data.userId, dto)).message;
+  }
+
+  @SubscribeMessage('editMessage')
+  @RateLimit('messages')
+  editMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: EditMessageDto): Promise<MessageView> {
+    return this.messages.edit(socket.data.userId, dto.messageId, dto.content);
+  }
+
+  @SubscribeMessage('deleteMessage')
+  deleteMessage(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: MessageRefDto,
+  ): Promise<MessageDeletedEvent> {
+    return this.messages.delete(socket.data.userId, dto.messageId);
+  }
+
+  @SubscribeMessage('getMessages')
+  getMessages(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: GetMessagesDto): Promise<MessagePage> {
+    return this.messages.history(socket.data.userId, dto.chatRoomId, dto);
+  }
+
+  @SubscribeMessage('getChatRooms')
+  getChatRooms(@ConnectedSocket() socket: ChatSocket, @MessageBody() _dto: EmptyDto): Promise<ChatRoomView[]> {
+    return this.rooms.listForUser(socket.data.userId);
+  }
+
+  @SubscribeMessage('typing')
+  @RateLimit('typing')
+  async setTyping(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: TypingDto): Promise<TypingPayload> {
+    // The socket's room subscription is the membership cache; the database decides when it is absent.
+    if (!socket.rooms.has(roomChannel(dto.chatRoomId))) {
+      await this.rooms.requireParticipant(socket.data.userId, dto.chatRoomId);
+    }
+    if (dto.isTyping) await this.typing.start(socket.data.userId, dto.chatRoomId);
+    else await this.typing.stop(socket.data.userId, dto.chatRoomId);
+    return { chatRoomId: dto.chatRoomId, isTyping: dto.isTyping };
+  }
+
+  @SubscribeMessage('getOnlineUsers')
+  getOnlineUsers(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() dto: GetOnlineUsersDto,
+  ): Promise<{ userIds: string[] }> {
+    return this.presence.getOnlineUsers(socket.data.userId, dto.userIds);
+  }
+
+  @SubscribeMessage('markAsDelivered')
+  markAsDelivered(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
+    return this.receipts.markAsDelivered(socket.data.userId, dto.chatRoomId, dto.messageId);
+  }
+
+  @SubscribeMessage('markAsRead')
+  markAsRead(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
+    return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * nest-chat-gateway: real-time chat for a NestJS application that has its
+ * own users, auth and database. The one public entry: everything a host
+ * imports is exported here, nothing else is part of the API.
+ */
+export { ChatModule } from './chat.module';
+export type {
+  ChatAuthContext,
+  ChatDatabaseOptions,
+  ChatLimits,
+  ChatModuleExtras,
+  ChatModuleOptions,
+  ChatPrincipal,
+  ChatRedisOptions,
+  ChatUserDirectory,
+  ChatUserProfile,
+  EmbeddedPostgres,
+  RateLimit,
+  RateLimitKind,
+  RedisClientLike,
+} from './config/chat-options';
+export { ChatOptionsError } from './config/chat-config';
+export { CHAT_MODULE_OPTIONS, CHAT_ASYNC_OPTIONS_TYPE, CHAT_OPTIONS_TYPE } from './config/chat.module-definition';
+
+// The services a host calls: a change made through them is broadcast like one made over the socket.
+export { ChatRoomsService, type CreateRoomResult } from './rooms/chat-rooms.service';
+export {
+  MessagesService,
+  type SendMessageInput,
+  type SendResult,
+  type HistoryQuery,
+} from './messages/messages.service';
+export { PresenceService } from './presence/presence.service';
+export { ReceiptsService, type UnreadSummary } from './receipts/receipts.service';
+export { NotificationsService } from './notifications/notifications.service';
+export { OfflineNotifier } from './notifications/offline-notifier';
+export { ChatSessionsService } from './gateway/session-policy';
+export { ChatHealthService, type ChatHealth } from './health/chat-health.service';
+export { ChatIoAdapter } from './gateway/chat-io.adapter';
+export { migrateChatSchema } from './persistence/migrate';
+export { AppError } from './common/app-error';
+
+// The wire contract, for typed clients and tests.
+export * from './contract/chat.events';
+export { ErrorCode } from './contract/errors';
+
+// Optional, for a host that wants its own routes to answer in the chat's error format.
+export { ChatHttpExceptionFilter } from './common/http-exception.filter';
+export { createValidationPipe as createChatValidationPipe } from './common/validation';

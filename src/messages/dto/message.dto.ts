@@ -1,0 +1,162 @@
+import { IsUserId } from '../../common/user-id.validator';
+import { ApiProperty, ApiPropertyOptional } from '../../common/openapi';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { trim } from '../../common/transforms';
+import type { MessageType } from '../../contract/chat.events';
+
+export const MAX_ATTACHMENTS = 10;
+/** A hard ceiling before the configurable MAX_MESSAGE_LENGTH is checked, so huge strings are refused early. */
+const HARD_MAX_CONTENT = 100_000;
+const uuid = { message: '$property must be a UUID' };
+
+export class AttachmentDto {
+  @ApiProperty({ example: 'https://files.example.com/cat.png' })
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  url!: string;
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'image/png' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(127)
+  @Matches(/^[\w.+-]+\/[\w.+-]+$/, { message: 'mimeType must look like type/subtype' })
+  mimeType?: string;
+
+  @ApiPropertyOptional({ description: 'bytes' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  size?: number;
+}
+
+/** The body of a message, as REST takes it (the room comes from the path). */
+export class MessageBodyDto {
+  @ApiProperty({ description: 'Trimmed; 1..MAX_MESSAGE_LENGTH characters, or empty with attachments' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(HARD_MAX_CONTENT)
+  content?: string;
+
+  @ApiPropertyOptional({ enum: ['TEXT', 'IMAGE', 'FILE'], default: 'TEXT' })
+  @IsOptional()
+  @IsIn(['TEXT', 'IMAGE', 'FILE'])
+  type?: Exclude<MessageType, 'SYSTEM'>;
+
+  @ApiPropertyOptional({ type: [AttachmentDto], maxItems: MAX_ATTACHMENTS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ATTACHMENTS)
+  @ValidateNested({ each: true })
+  @Type(() => AttachmentDto)
+  attachments?: AttachmentDto[];
+
+  @ApiPropertyOptional({ maxLength: 100, description: 'Idempotency key, unique per sender' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  clientMessageId?: string;
+}
+
+/** `sendMessage` over the socket: exactly one of chatRoomId / recipientId. */
+export class SendMessageDto extends MessageBodyDto {
+  @IsOptional()
+  @IsUUID('all', uuid)
+  chatRoomId?: string;
+
+  @IsOptional()
+  @IsUserId()
+  recipientId?: string;
+}
+
+export class EditMessageBodyDto {
+  @ApiProperty()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(HARD_MAX_CONTENT)
+  content!: string;
+}
+
+export class EditMessageDto extends EditMessageBodyDto {
+  @IsUUID('all', uuid)
+  messageId!: string;
+}
+
+export class MessageRefDto {
+  @IsUUID('all', uuid)
+  messageId!: string;
+}
+
+/** `getMessages` over the socket: numbers must be numbers. */
+export class GetMessagesDto {
+  @IsUUID('all', uuid)
+  chatRoomId!: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  beforeSeq?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  afterSeq?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+const queryInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
+
+/** The same paging over REST, where query values arrive as strings. */
+export class MessagesQueryDto {
+  @ApiPropertyOptional({ description: 'Page of messages with seq < beforeSeq (older)' })
+  @IsOptional()
+  @Transform(queryInt)
+  @IsInt()
+  @Min(1)
+  beforeSeq?: number;
+
+  @ApiPropertyOptional({ description: 'Page of messages with seq > afterSeq (catch-up)' })
+  @IsOptional()
+  @Transform(queryInt)
+  @IsInt()
+  @Min(0)
+  afterSeq?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Transform(queryInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}

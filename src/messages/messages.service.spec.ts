@@ -1,0 +1,200 @@
+import { AppError } from '../common/app-error';
+import { ChatConfig } from '../config/chat-config';
+import type { PrismaService } from '../persistence/prisma.service';
+import type { ChatEmitter } from '../realtime/chat.emitter';
+import type { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { MessagesService } from './messages.service';
+
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+const ROOM = '00000000-0000-4000-8000-0000000000f1';
+
+function row(seq: number, overrides: Record<string, unknown> = {}) {
+  return {
+    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    chatRoomId: ROOM,
+    senderId: A,
+    seq,
+    content: `m${seq}`,
+    type: 'TEXT',
+    attachments: [],
+    clientMessageId: null,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)),
+    editedAt: null,
+    deletedAt: null,
+    ...overrides,
+  };
+}
+
+describe(MessagesService.name, () => {
+  let prisma: any;
+  let rooms: jest.Mocked<Pick<ChatRoomsService, 'requireParticipant' | 'findOrCreateDirect'>>;
+  let emitter: jest.Mocked<Pick<ChatEmitter, 'toRoom'>>;
+  let typing: { stop: jest.Mock };
+  let notifications: { dispatchOffline: jest.Mock };
+  let writer: { write: jest.Mock };
+  let service: MessagesService;
+
+  beforeEach(() => {
+    prisma = {
+      message: {
+        findUnique: jest.fn().mockResolvedValue(null),
+        findFirst: jest.fn(),
+        findMany: jest.fn(),
+        update: jest.fn(),
+        updateMany: jest.fn(),
+      },
+    };
+    rooms = { requireParticipant: jest.fn(), findOrCreateDirect: jest.fn() };
+    emitter = { toRoom: jest.fn() };
+    const config = new ChatConfig({
+      authenticate: () => null,
+      users: { findByIds: async () => [] },
+      database: { dataDir: '/tmp/chat-unit' },
+      limits: { maxMessageLength: 10 },
+    });
+    typing = { stop: jest.fn().mockResolvedValue(false) };
+    notifications = { dispatchOffline: jest.fn() };
+    writer = { write: jest.fn().mockResolvedValue({ kind: 'stored', message: row(1) }) };
+    service = new MessagesService(
+      prisma as PrismaService,
+      rooms as unknown as ChatRoomsService,
+      emitter as unknown as ChatEmitter,
+      config,
+      typing as any,
+      notifications as any,
+      writer as any,
+    );
+  });
+
+  describe('send', () => {
+    it.each([
+      ['neither chatRoomId nor recipientId', { content: 'hi' }, 'chatRoomId'],
+      ['both chatRoomId and recipientId', { chatRoomId: ROOM, recipientId: B, content: 'hi' }, 'chatRoomId'],
+      ['blank content without attachments', { chatRoomId: ROOM, content: '   ' }, 'content'],
+      ['content over limits.maxMessageLength', { chatRoomId: ROOM, content: 'x'.repeat(11) }, 'content'],
+      ['an IMAGE without attachments', { chatRoomId: ROOM, content: 'look', type: 'IMAGE' as const }, 'attachments'],
+    ])('should refuse %s with VALIDATION_FAILED naming the field, storing nothing', async (_, input, field) => {
+      const error = (await service.send(A, input).catch((e: unknown) => e)) as AppError;
+      expect(error).toBeInstanceOf(AppError);
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect(writer.write).not.toHaveBeenCalled();
+      expect(emitter.toRoom).not.toHaveBeenCalled();
+    });
+
+    it('should accept empty content when there are attachments', async () => {
+      await service.send(A, { chatRoomId: ROOM, content: '', attachments: [{ url: 'https://x.test/a.png' }] });
+      expect(writer.write).toHaveBeenCalledWith(
+        expect.objectContaining({ content: '', attachments: [{ url: 'https://x.test/a.png' }] }),
+      );
+    });
+
+    it('should store the trimmed content and broadcast newMessage to the room after the insert', async () => {
+      const { message, created } = await service.send(A, { chatRoomId: ROOM, content: '  hi  ' });
+      expect(created).toBe(true);
+      expect(writer.write).toHaveBeenCalledWith({
+        chatRoomId: ROOM,
+        senderId: A,
+        content: 'hi',
+        type: 'TEXT',
+        attachments: [],
+        clientMessageId: null,
+      });
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', message);
+      expect(message).toMatchObject({ seq: 1, chatRoomId: ROOM, createdAt: '2026-01-01T00:00:01.000Z' });
+      expect(typing.stop).toHaveBeenCalledWith(A, ROOM);
+      expect(notifications.dispatchOffline).toHaveBeenCalledWith(message);
+    });
+
+    it('should return the first message for a repeated clientMessageId without broadcasting', async () => {
+      writer.write.mockResolvedValue({ kind: 'duplicate', message: row(7, { clientMessageId: 'c1' }) });
+      const result = await service.send(A, { chatRoomId: ROOM, content: 'again', clientMessageId: 'c1' });
+      expect(result).toMatchObject({ created: false, message: { seq: 7, content: 'm7' } });
+      expect(emitter.toRoom).not.toHaveBeenCalled();
+      expect(notifications.dispatchOffline).not.toHaveBeenCalled();
+    });
+
+    it('should say why nothing was inserted when the sender is not a participant', async () => {
+      writer.write.mockResolvedValue({ kind: 'refused' });
+      rooms.requireParticipant.mockRejectedValue(AppError.forbidden());
+      await expect(service.send(B, { chatRoomId: ROOM, content: 'hi' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(emitter.toRoom).not.toHaveBeenCalled();
+    });
+
+    it('should open the DIRECT room for a recipientId', async () => {
+      rooms.findOrCreateDirect.mockResolvedValue({ room: { id: ROOM } as any, created: true });
+      await service.send(A, { recipientId: B, content: 'hi' });
+      expect(rooms.findOrCreateDirect).toHaveBeenCalledWith(A, B);
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', expect.objectContaining({ chatRoomId: ROOM }));
+    });
+  });
+
+  describe('history', () => {
+    it('should return the newest page ascending, with hasMore when older ones exist', async () => {
+      prisma.message.findMany.mockResolvedValue([row(5), row(4), row(3)]);
+      const page = await service.history(A, ROOM, { limit: 2 });
+      expect(prisma.message.findMany).toHaveBeenCalledWith({
+        where: { chatRoomId: ROOM, seq: {} },
+        orderBy: { seq: 'desc' },
+        take: 3,
+      });
+      expect(page.messages.map((m) => m.seq)).toEqual([4, 5]);
+      expect(page.hasMore).toBe(true);
+    });
+
+    it('should page forward from afterSeq', async () => {
+      prisma.message.findMany.mockResolvedValue([row(3), row(4)]);
+      const page = await service.history(A, ROOM, { afterSeq: 2, limit: 5 });
+      expect(prisma.message.findMany).toHaveBeenCalledWith({
+        where: { chatRoomId: ROOM, seq: { gt: 2 } },
+        orderBy: { seq: 'asc' },
+        take: 6,
+      });
+      expect(page).toMatchObject({ hasMore: false, messages: [{ seq: 3 }, { seq: 4 }] });
+    });
+
+    it('should check membership first', async () => {
+      rooms.requireParticipant.mockRejectedValue(AppError.forbidden());
+      await expect(service.history(B, ROOM, {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(prisma.message.findMany).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('delete', () => {
+    it('should not let a plain member delete someone else’s message', async () => {
+      prisma.message.findFirst.mockResolvedValue(row(1, { senderId: A }));
+      rooms.requireParticipant.mockResolvedValue({ role: 'MEMBER' } as any);
+      await expect(service.delete(B, row(1).id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(prisma.message.updateMany).not.toHaveBeenCalled();
+    });
+
+    it('should let an admin delete, and broadcast only when something changed', async () => {
+      prisma.message.findFirst.mockResolvedValue(row(1, { senderId: A }));
+      rooms.requireParticipant.mockResolvedValue({ role: 'ADMIN' } as any);
+      prisma.message.updateMany.mockResolvedValueOnce({ count: 1 }).mockResolvedValueOnce({ count: 0 });
+      await service.delete(B, row(1).id);
+      await service.delete(B, row(1).id);
+      expect(emitter.toRoom).toHaveBeenCalledTimes(1);
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'messageDeleted', { chatRoomId: ROOM, messageId: row(1).id });
+    });
+
+    it('should answer NOT_FOUND for a message outside the user’s rooms', async () => {
+      prisma.message.findFirst.mockResolvedValue(null);
+      await expect(service.delete(B, row(1).id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('edit', () => {
+    it('should only let the sender edit', async () => {
+      prisma.message.findFirst.mockResolvedValue(row(1, { senderId: A }));
+      await expect(service.edit(B, row(1).id, 'new')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(prisma.message.update).not.toHaveBeenCalled();
+    });
+
+    it('should refuse to edit a deleted message', async () => {
+      prisma.message.findFirst.mockResolvedValue(row(1, { deletedAt: new Date() }));
+      await expect(service.edit(A, row(1).id, 'new')).rejects.toMatchObject({ code: 'CONFLICT' });
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ChatEmitter } from '../realtime/chat.emitter';
+import type { MessageView } from '../contract/chat.events';
+import { PresenceStore } from '../presence/presence.store';
+import { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { OfflineNotifier } from './offline-notifier';
+
+/** How long a room's member list is reused for offline lookups (one query per room per window, not per message). */
+const MEMBERS_TTL_MS = 2000;
+
+@Injectable()
+export class NotificationsService {
+  private readonly logger = new Logger(NotificationsService.name);
+  private readonly members = new Map<string, { userIds: Promise<string[]>; until: number }>();
+
+  constructor(
+    private readonly emitter: ChatEmitter,
+    private readonly presence: PresenceStore,
+    private readonly rooms: ChatRoomsService,
+    private readonly notifier: OfflineNotifier,
+  ) {}
+
+  /** Pushes `notification { type, payload, createdAt }` to every socket of the user, wherever connected. */
+  notifyUser<T>(userId: string, type: string, payload: T): void {
+    this.emitter.toUsers([userId], 'notification', { type, payload, createdAt: new Date().toISOString() });
+  }
+
+  /**
+   * Hands a stored message to the OfflineNotifier for each participant
+   * (sender excepted) with no connected socket. Scheduled after the send
+   * resolves; never throws.
+   */
+  dispatchOffline(message: MessageView): void {
+    setImmediate(() => {
+      this.findOffline(message)
+        .then((offline) => (offline.length > 0 ? this.notifier.notify(offline, message) : undefined))
+        .catch((error: unknown) =>
+          this.logger.warn(`offline notification for ${message.id} failed: ${(error as Error).message}`),
+        );
+    });
+  }
+
+  private async findOffline(message: MessageView): Promise<string[]> {
+    const ids = (await this.membersOf(message.chatRoomId)).filter((id) => id !== message.senderId);
+    const online = new Set(await this.presence.onlineAmong(ids));
+    return ids.filter((id) => !online.has(id));
+  }
+
+  /**
+   * A room's members, cached briefly: under load a room sends many messages
+   * a second. A member added in the last MEMBERS_TTL_MS may miss an offline
+   * notification; their unread count and history are unaffected.
+   */
+  private membersOf(chatRoomId: string): Promise<string[]> {
+    const now = Date.now();
+    const cached = this.members.get(chatRoomId);
+    if (cached && cached.until > now) return cached.userIds;
+    if (this.members.size > 10_000) this.members.clear();
+    const userIds = this.rooms.memberIds(chatRoomId);
+    this.members.set(chatRoomId, { userIds, until: now + MEMBERS_TTL_MS });
+    userIds.catch(() => this.members.delete(chatRoomId));
+    return userIds;
+  }
+}

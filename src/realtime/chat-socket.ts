@@ -1,0 +1,13 @@
+import type { Namespace, Socket } from 'socket.io';
+import type { ChatPrincipal } from '../config/chat-options';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../contract/chat.events';
+
+/** What the handshake leaves on every chat socket. */
+export interface SocketData {
+  userId: string;
+  /** As `authenticate` returned it (`isSessionValid` gets it back). */
+  principal: ChatPrincipal;
+}
+
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

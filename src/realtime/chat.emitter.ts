@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { roomChannel, ServerToClientEvents, userChannel } from '../contract/chat.events';
+import type { ChatNamespace } from './chat-socket';
+
+export type { ChatNamespace };
+type EventName = keyof ServerToClientEvents;
+type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
+
+/**
+ * The one way services reach sockets. Whether a change came over REST, the
+ * socket or a host module calling a service, it is broadcast by these same
+ * calls, and through the Redis adapter when one is configured.
+ */
+@Injectable()
+export class ChatEmitter {
+  private namespace: ChatNamespace | undefined;
+
+  /** Called by the gateway once the namespace exists. */
+  bind(namespace: ChatNamespace): void {
+    this.namespace = namespace;
+  }
+
+  toRoom<E extends EventName>(chatRoomId: string, event: E, ...args: EventArgs<E>): void {
+    this.namespace?.to(roomChannel(chatRoomId)).emit(event, ...args);
+  }
+
+  /** To the room's sockets except those of `userId` (typing, presence: not echoed to oneself). */
+  toRoomExceptUser<E extends EventName>(chatRoomId: string, userId: string, event: E, ...args: EventArgs<E>): void {
+    this.namespace
+      ?.to(roomChannel(chatRoomId))
+      .except(userChannel(userId))
+      .emit(event, ...args);
+  }
+
+  /** To every socket in any of the rooms, once each, except those of `userId`. */
+  toRoomsExceptUser<E extends EventName>(chatRoomIds: string[], userId: string, event: E, ...args: EventArgs<E>): void {
+    if (chatRoomIds.length === 0) return;
+    this.namespace
+      ?.to(chatRoomIds.map(roomChannel))
+      .except(userChannel(userId))
+      .emit(event, ...args);
+  }
+
+  toUsers<E extends EventName>(userIds: string[], event: E, ...args: EventArgs<E>): void {
+    if (userIds.length === 0) return;
+    this.namespace?.to(userIds.map(userChannel)).emit(event, ...args);
+  }
+
+  /** A room broadcast that also reaches some users who are no longer (or not yet) in it; each socket once. */
+  toRoomAndUsers<E extends EventName>(chatRoomId: string, userIds: string[], event: E, ...args: EventArgs<E>): void {
+    this.namespace?.to([roomChannel(chatRoomId), ...userIds.map(userChannel)]).emit(event, ...args);
+  }
+
+  /** Subscribes every socket of these users, on every node, to the room's broadcasts. */
+  joinRoom(userIds: string[], chatRoomId: string): void {
+    if (userIds.length === 0 || !this.namespace) return;
+    this.namespace.in(userIds.map(userChannel)).socketsJoin(roomChannel(chatRoomId));
+  }
+
+  /** Unsubscribes every socket of these users, on every node, from the room. */
+  leaveRoom(userIds: string[], chatRoomId: string): void {
+    if (userIds.length === 0 || !this.namespace) return;
+    this.namespace.in(userIds.map(userChannel)).socketsLeave(roomChannel(chatRoomId));
+  }
+}

@@ -1,0 +1,47 @@
+import type { ChatUserProfile } from '../config/chat-options';
+import type { ChatRoom, ChatRoomParticipant } from '../persistence/generated/prisma/client';
+import type { ChatRoomView, MessageView } from '../contract/chat.events';
+
+export type RoomWithParticipants = ChatRoom & { participants: ChatRoomParticipant[] };
+
+/**
+ * Unread = messages after the viewer's read cursor. Sending moves the
+ * sender's own cursor to their message, so everything after the cursor is
+ * by others: no message scan is needed. Deleted messages keep their seq and
+ * are counted (they show as "message deleted").
+ */
+export function unreadCount(
+  room: Pick<ChatRoom, 'lastSeq'>,
+  participant: Pick<ChatRoomParticipant, 'lastReadSeq'> | undefined,
+): number {
+  return participant ? Math.max(0, room.lastSeq - participant.lastReadSeq) : 0;
+}
+
+export function toChatRoomResponse(
+  room: RoomWithParticipants,
+  viewerId: string,
+  lastMessage: MessageView | null,
+  profiles: ReadonlyMap<string, ChatUserProfile>,
+): ChatRoomView {
+  const participants = [...room.participants].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime());
+  return {
+    id: room.id,
+    type: room.type,
+    name: room.name,
+    createdAt: room.createdAt.toISOString(),
+    updatedAt: room.updatedAt.toISOString(),
+    lastMessageAt: room.lastMessageAt?.toISOString() ?? null,
+    participants: participants.map((p) => ({
+      userId: p.userId,
+      name: profiles.get(p.userId)?.name ?? p.userId,
+      avatarUrl: profiles.get(p.userId)?.avatarUrl ?? null,
+      role: p.role,
+      joinedAt: p.joinedAt.toISOString(),
+    })),
+    lastMessage,
+    unreadCount: unreadCount(
+      room,
+      room.participants.find((p) => p.userId === viewerId),
+    ),
+  };
+}
