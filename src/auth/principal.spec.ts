@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ChatConfig } from '../config/chat-config';
 import type { ChatAuthContext, ChatModuleOptions, ChatPrincipal } from '../config/chat-options';
 import { authenticate, bearerToken, sessionEnded } from './principal';
@@ -83,6 +84,33 @@ describe('authenticate', () => {
     ['an expiresAt that is not a Date', { userId: 'u1', expiresAt: NOW.getTime() + 60_000 }],
   ])('should return null for %s', async (_, answer) => {
     await expect(resultOf(answer)).resolves.toBeNull();
+  });
+
+  it("should tell the host once about a result that is its bug, and never about a user's refusal", async () => {
+    // A fresh copy of the module: the cases above have already been reported by this one.
+    let fresh!: typeof import('./principal');
+    let FreshLogger!: typeof Logger;
+    jest.isolateModules(() => {
+      fresh = jest.requireActual<typeof import('./principal')>('./principal');
+      FreshLogger = jest.requireActual<typeof import('@nestjs/common')>('@nestjs/common').Logger;
+    });
+    const answer = (value: unknown) =>
+      fresh.authenticate(
+        configWith(() => value as ChatPrincipal),
+        context,
+      );
+    const warn = jest.spyOn(FreshLogger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await answer(null);
+      await answer({ userId: 'u1', expiresAt: new Date(NOW.getTime() - 1) });
+      expect(warn).not.toHaveBeenCalled();
+      await expect(answer({ userId: 'u1', expiresAt: 'tomorrow' })).resolves.toBeNull();
+      await answer({ userId: 'u2', expiresAt: 'tomorrow' });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatch(/authenticate returned an expiresAt that is not a valid Date/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
 import { isUnavailable } from '../common/to-app-error';
 import type { ChatAuthContext, ChatPrincipal } from '../config/chat-options';
@@ -26,14 +27,33 @@ export async function authenticate(config: ChatConfig, context: ChatAuthContext)
     if (isUnavailable(error)) throw new AppError(ErrorCode.UNAVAILABLE, 'Service temporarily unavailable');
     return null;
   }
-  if (!principal || typeof principal !== 'object') return null;
+  if (principal === null || principal === undefined) return null;
+  if (typeof principal !== 'object') return malformed(`a ${typeof principal}`);
   // Numbers are a common slip ({ userId: user.id } with integer ids): taken as their decimal string.
   const userId = typeof principal.userId === 'number' ? String(principal.userId) : principal.userId;
-  if (!isUserId(userId)) return null;
+  if (!isUserId(userId)) return malformed('no userId of 1 to 255 characters');
   const expiresAt = principal.expiresAt;
-  if (expiresAt !== undefined && !(expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime()))) return null;
+  if (expiresAt !== undefined && !(expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime()))) {
+    return malformed('an expiresAt that is not a valid Date');
+  }
   const result: ChatPrincipal = { ...principal, userId };
   return sessionEnded(result, Date.now()) ? null : result;
+}
+
+const logger = new Logger('ChatAuth');
+const reported = new Set<string>();
+
+/**
+ * A result no token can make right is the host's bug, not the user's: the
+ * caller is refused all the same, and the host is told once per kind (not
+ * per request, which an attacker could use to flood the log).
+ */
+function malformed(what: string): null {
+  if (!reported.has(what)) {
+    reported.add(what);
+    logger.warn(`authenticate returned ${what}: refusing (check the ChatModule authenticate option)`);
+  }
+  return null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
-import { optionalRequire } from '../common/optional-require';
+import { OPTIONAL_PEERS, optionalRequire } from '../common/optional-require';
 import { redactUrl } from '../common/redact-url';
 import type { ChatConfig } from '../config/chat-config';
 
@@ -100,7 +100,11 @@ export class RedisConnection implements OnApplicationShutdown {
     const where = options.url ? redactUrl(options.url) : 'the host’s Redis client';
     let make: (name: string, offlineQueue: boolean) => RedisClientType;
     if (options.url) {
-      const { createClient } = optionalRequire<typeof import('redis')>('redis', 'The redis option');
+      const { createClient } = optionalRequire<typeof import('redis')>(
+        'redis',
+        'The redis option',
+        OPTIONAL_PEERS.redis,
+      );
       make = (name, offlineQueue) =>
         createClient({
           url: options.url,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Adapter } from 'socket.io-adapter';
 import type { RedisConnection } from '../cluster/redis-connection';
-import { optionalRequire } from '../common/optional-require';
+import { OPTIONAL_PEERS, optionalRequire } from '../common/optional-require';
 import type { ChatNamespace } from '../realtime/chat-socket';
 
 type CreateAdapter = typeof import('@socket.io/redis-adapter').createAdapter;
@@ -16,6 +16,7 @@ export function useRedisAdapter(namespace: ChatNamespace, redis: RedisConnection
   const { createAdapter } = optionalRequire<{ createAdapter: CreateAdapter }>(
     '@socket.io/redis-adapter',
     'The redis option',
+    OPTIONAL_PEERS.redis,
   );
   const previous = namespace.adapter;
   const adapter = createAdapter(safePublisher(redis), redis.sub, { key: `${redis.prefix}:socket.io` })(

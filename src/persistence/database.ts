@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { optionalRequire } from '../common/optional-require';
+import { OPTIONAL_PEERS, optionalRequire } from '../common/optional-require';
 import { redactUrl } from '../common/redact-url';
 import type { ChatDatabaseOptions, EmbeddedPostgres } from '../config/chat-options';
 import type { SqlSession } from './migrator';
@@ -46,6 +46,7 @@ export function openDatabase(options: ChatDatabaseOptions, schema: string): Data
   const { PGlite } = optionalRequire<{ PGlite: new (dir: string) => EmbeddedPostgres }>(
     '@electric-sql/pglite',
     'The embedded database (database: { dataDir })',
+    OPTIONAL_PEERS.embedded,
   );
   return openEmbedded(new PGlite(dir), schema, true, dir);
 }
@@ -108,6 +109,7 @@ function openEmbedded(pglite: EmbeddedPostgres, schema: string, owned: boolean, 
   const { PrismaPGlite } = optionalRequire<PGliteAdapterModule>(
     'pglite-prisma-adapter',
     'The embedded database (database: { dataDir } or { pglite })',
+    OPTIONAL_PEERS.embedded,
   );
   const session: SqlSession = {
     exec: async (sql) => void (await pglite.exec(sql)),

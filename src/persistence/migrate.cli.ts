@@ -9,14 +9,29 @@ import { parseArgs } from 'node:util';
 import type { ChatDatabaseOptions } from '../config/chat-options';
 import { migrateChatSchema } from './migrate';
 
-const USAGE = 'usage: nest-chat-gateway migrate [--url postgresql://…] [--data-dir DIR] [--schema chat]';
+const USAGE = `usage: nest-chat-gateway migrate [--url postgresql://…] [--data-dir DIR] [--schema chat]
+
+Applies the chat's pending migrations (under a lock, so concurrent runs are safe) and exits.
+  --url URL        the PostgreSQL database (default: the DATABASE_URL environment variable)
+  --data-dir DIR   the embedded database's directory instead (development)
+  --schema NAME    the schema holding the chat's tables; match the module's schema option (default: chat)
+  -h, --help       this text`;
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { url: { type: 'string' }, 'data-dir': { type: 'string' }, schema: { type: 'string' } },
+    options: {
+      url: { type: 'string' },
+      'data-dir': { type: 'string' },
+      schema: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  if (positionals[0] !== 'migrate') throw new Error(USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (positionals[0] !== 'migrate' || positionals.length > 1) throw new Error(USAGE);
   const url = values.url ?? (values['data-dir'] ? undefined : process.env.DATABASE_URL);
   const database: ChatDatabaseOptions | undefined = url
     ? { url }

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { JwtService } from '@nestjs/jwt';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
@@ -91,6 +93,25 @@ describeAdoption('a NestJS host adopting the packed library (e2e)', () => {
 
   it('should type-check the host against the shipped declarations with skipLibCheck off', async () => {
     await expect(compileHost(hostDir, '--noEmit', '--skipLibCheck', 'false')).resolves.toBeDefined();
+  }, 60_000);
+
+  it('should ship a migrate command that a pipeline can run, and run again', async () => {
+    const bin = join(hostDir, 'node_modules/.bin/nest-chat-gateway');
+    const run = (...args: string[]) => promisify(execFile)(bin, args, { env: { ...process.env, DATABASE_URL: '' } });
+    await expect(run('--help')).resolves.toMatchObject({ stdout: expect.stringContaining('--schema NAME') });
+    await expect(run('migrate', '--url', database!.url!, '--schema', 'chat_pipeline')).resolves.toMatchObject({
+      stdout: 'applied: 20261122000000_chat_schema\n',
+    });
+    await expect(run('migrate', '--url', database!.url!, '--schema', 'chat_pipeline')).resolves.toMatchObject({
+      stdout: 'nothing to apply (1 already applied)\n',
+    });
+    const tables = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'chat_pipeline' AND table_name = 'Message'`,
+    );
+    expect(tables.rows[0].n).toBe('1');
+    await expect(run('migrate')).rejects.toMatchObject({
+      stderr: expect.stringContaining('no --url, --data-dir or DATABASE_URL'),
+    });
   }, 60_000);
 
   it('should serve the host its own users, logins and routes, with integer ids', async () => {
