@@ -46,7 +46,7 @@ import {
   type TargetResult,
 } from './report';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..');
 const t0 = Date.now();
 const log = (line: string): void => {
   process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
