@@ -170,7 +170,7 @@ describe('the library in a host of its own (e2e)', () => {
       const gone = Promise.all(
         [first, second].map((s) => new Promise<string>((resolve) => s.once('disconnect', resolve))),
       );
-      host.app.get(ChatSessionsService).disconnectUser('3', 'Banned');
+      await host.app.get(ChatSessionsService).disconnectUser('3', 'Banned');
       expect(await told).toEqual({ code: 'UNAUTHORIZED', message: 'Banned' });
       expect(await gone).toEqual(['io server disconnect', 'io server disconnect']);
       expect(bystander.connected).toBe(true);

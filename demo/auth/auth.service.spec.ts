@@ -67,7 +67,7 @@ describe(AuthService.name, () => {
   it('should revoke the user’s tokens before ending their chat sockets on logout-all', async () => {
     const order: string[] = [];
     users.bumpTokenVersion.mockImplementation(async () => void order.push('bump'));
-    chatSessions.disconnectUser.mockImplementation(() => void order.push('disconnect'));
+    chatSessions.disconnectUser.mockImplementation(async () => void order.push('disconnect'));
     await service.logoutAll('u1');
     expect(users.bumpTokenVersion).toHaveBeenCalledWith('u1');
     expect(chatSessions.disconnectUser).toHaveBeenCalledWith('u1');

@@ -44,7 +44,7 @@ export class AuthService {
   /** Revokes every token of the user (they must log in again) and ends their sockets on every node. */
   async logoutAll(userId: string): Promise<void> {
     await this.users.bumpTokenVersion(userId);
-    this.chatSessions.disconnectUser(userId);
+    await this.chatSessions.disconnectUser(userId);
   }
 
   private issue(user: PublicUser & { tokenVersion: number }): AuthResult {

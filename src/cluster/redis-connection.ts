@@ -53,6 +53,18 @@ export class RedisConnection implements OnApplicationShutdown {
     this.reconnectListeners.push(listener);
   }
 
+  /**
+   * Resolves once the publisher is connected (at most `timeoutMs` later): the
+   * three clients reconnect independently, and a publication on a publisher
+   * that is not back yet is lost.
+   */
+  async publisherReady(timeoutMs = 10_000): Promise<void> {
+    const pub = this.required().pub;
+    for (const deadline = Date.now() + timeoutMs; !pub.isReady && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async isHealthy(): Promise<boolean> {
     if (!this.clients) return true;
     try {

@@ -208,7 +208,21 @@ export interface ServerToClientEvents {
 }
 
 /** Events between server processes (none yet; the Redis adapter relays broadcasts). */
-export type InterServerEvents = Record<string, never>;
+/** Between the processes of one deployment (through the Redis adapter), never to clients. */
+export interface InterServerEvents {
+  /** `disconnectUser(userId)` ran: end the user's sockets, those still in their handshake included. */
+  sessionsRevoked: (userId: string) => void;
+  /** A process lost Redis for a while: every process re-checks its sockets' rooms and sessions. */
+  resync: () => void;
+  /** Users joined or left a room: sockets still in their handshake, which `socketsJoin`/`socketsLeave` skip, follow. */
+  membershipChanged: (userIds: string[], change: MembershipChange) => void;
+}
+
+/** One change of room membership, for the sockets of some users. */
+export interface MembershipChange {
+  kind: 'join' | 'leave';
+  chatRoomId: string;
+}
 
 /** socket.io room names: one per chat room, one per user (all of that user's sockets). */
 const ROOM_PREFIX = 'chat:';

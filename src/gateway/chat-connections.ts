@@ -12,6 +12,7 @@ import { ChatLifecycle } from './chat-lifecycle';
 import { markChatNamespace } from './chat-io.adapter';
 import { installWriteBatching } from './engine-hooks';
 import { handshakeAuth } from './handshake';
+import { HandshakingSockets } from './handshaking-sockets';
 import { useRedisAdapter } from './redis-adapter';
 import { ChatSessionsService } from './session-policy';
 
@@ -26,6 +27,7 @@ export class ChatConnections {
   private readonly logger = new Logger('ChatConnections');
   private namespace: ChatNamespace | undefined;
   private backpressure: BackpressureMonitor | undefined;
+  private readonly handshaking = new HandshakingSockets();
 
   constructor(
     private readonly rooms: ChatRoomsService,
@@ -50,12 +52,20 @@ export class ChatConnections {
       this.subscribe(socket).then(
         () => next(),
         (error: unknown) => {
+          this.handshaking.release(socket);
           this.logger.warn(`could not load rooms of ${socket.data.userId}: ${(error as Error).message}`);
           next(new Error('Service unavailable'));
         },
       );
     });
     this.emitter.bind(namespace);
+    this.emitter.onMembershipChange((userIds, change) => {
+      this.handshaking.change(userIds, change);
+      if (this.redis.enabled) namespace.serverSideEmit('membershipChanged', userIds, change);
+    });
+    if (this.redis.enabled) {
+      namespace.on('membershipChanged', (userIds, change) => this.handshaking.change(userIds, change));
+    }
     this.sessions.attach(namespace);
     this.backpressure = new BackpressureMonitor(namespace, {
       maxBufferedBytes: this.config.limits.slowConsumerMaxBytes,
@@ -63,14 +73,24 @@ export class ChatConnections {
       intervalMs: 500,
     });
     this.backpressure.start();
-    // Joins, broadcasts and revocations made while Redis was away never reached this node.
-    this.redis.onReconnect(async () => {
-      await this.resubscribeAll();
-      await this.sessions.revalidateAll();
-    });
+    if (this.redis.enabled) {
+      // Room changes and revocations published while this process was cut off from Redis never
+      // reached it, and those it published never reached the others: everyone catches up.
+      this.redis.onReconnect(async () => {
+        await this.redis.publisherReady();
+        namespace.serverSideEmit('resync');
+        await this.resync();
+      });
+      namespace.on('resync', () => {
+        this.resync().catch((error: unknown) => this.logger.warn(`resync failed: ${(error as Error).message}`));
+      });
+    }
   }
 
   connected(socket: ChatSocket): void {
+    // In the namespace now: the namespace's own joins, leaves and disconnects reach it.
+    this.handshaking.release(socket);
+    if (!this.sessions.admit(socket)) return;
     const chatRoomIds = [...socket.rooms].map(chatRoomIdOf).filter((id): id is string => id !== undefined);
     this.presence.socketConnected(socket.data.userId, socket.id, chatRoomIds).catch((error: unknown) => {
       this.logger.warn(`presence update failed for ${socket.data.userId}: ${(error as Error).message}`);
@@ -92,17 +112,39 @@ export class ChatConnections {
   }
 
   private async subscribe(socket: ChatSocket): Promise<void> {
+    // Before reading its rooms: a membership change from now on is either in what it reads or reaches it.
+    this.handshaking.register(socket);
     // The user channel first: a room created from now on reaches this socket through it.
     await socket.join(userChannel(socket.data.userId));
     const chatRoomIds = await this.rooms.roomIdsForUser(socket.data.userId);
     if (chatRoomIds.length > 0) await socket.join(chatRoomIds.map(roomChannel));
+    await this.handshaking.subscribed(socket);
   }
 
-  private async resubscribeAll(): Promise<void> {
-    for (const socket of this.namespace?.sockets.values() ?? []) {
-      const ids = new Set((await this.rooms.roomIdsForUser(socket.data.userId)).map(roomChannel));
-      for (const room of socket.rooms) if (chatRoomIdOf(room) !== undefined && !ids.has(room)) await socket.leave(room);
-      await socket.join([...ids]);
-    }
+  /**
+   * Makes a connected socket's rooms the user's rooms as the database has
+   * them now, after a Redis outage (the joins and leaves other processes
+   * published meanwhile never arrived). Sound because the socket is in the
+   * namespace while this runs: a change committed before the query is in its
+   * answer, and the leave of a change committed after it reaches the socket.
+   * Rooms joined here are checked once more after the join, for a removal
+   * that fell between the two.
+   */
+  private async reconcile(socket: ChatSocket): Promise<void> {
+    const userId = socket.data.userId;
+    const joined = new Set([...socket.rooms].filter((room) => chatRoomIdOf(room) !== undefined));
+    const current = new Set((await this.rooms.roomIdsForUser(userId)).map(roomChannel));
+    for (const room of joined) if (!current.has(room)) await socket.leave(room);
+    const missing = [...current].filter((room) => !joined.has(room));
+    if (missing.length === 0) return;
+    await socket.join(missing);
+    const still = new Set((await this.rooms.roomIdsForUser(userId)).map(roomChannel));
+    for (const room of missing) if (!still.has(room)) await socket.leave(room);
+  }
+
+  /** After a Redis outage anywhere: this process's sockets re-checked (rooms, then sessions). */
+  private async resync(): Promise<void> {
+    for (const socket of this.namespace?.sockets.values() ?? []) await this.reconcile(socket);
+    await this.sessions.revalidateAll();
   }
 }

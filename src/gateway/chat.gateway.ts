@@ -99,7 +99,16 @@ export class ChatGateway
   @RateLimit('joins')
   async joinChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<ChatRoomView> {
     const room = await this.rooms.getForUser(socket.data.userId, dto.chatRoomId);
-    await socket.join(roomChannel(dto.chatRoomId));
+    const channel = roomChannel(dto.chatRoomId);
+    if (socket.rooms.has(channel)) return room;
+    await socket.join(channel);
+    // A removal committed between the check and the join sent its leave before the join: check again.
+    try {
+      await this.rooms.requireParticipant(socket.data.userId, dto.chatRoomId);
+    } catch (error) {
+      await socket.leave(channel);
+      throw error;
+    }
     return room;
   }
 

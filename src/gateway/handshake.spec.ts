@@ -87,8 +87,26 @@ describe('handshakeAuth', () => {
       headers: { host: 'chat.example.test' },
       transport: 'websocket',
     });
-    expect(s.data).toEqual({ userId: 'alice', principal: { userId: 'alice', claims: { ver: 1 } } });
+    expect(s.data).toEqual({
+      userId: 'alice',
+      principal: { userId: 'alice', claims: { ver: 1 } },
+      authenticatedAt: expect.any(Number),
+    });
     expect(s.handshake.auth).not.toHaveProperty('token');
+  });
+
+  it('should note when authentication began, before the host answered (revocations after it end the socket)', async () => {
+    let answer!: (principal: ChatPrincipal) => void;
+    hostAuthenticate.mockReturnValueOnce(new Promise<ChatPrincipal>((resolve) => (answer = resolve)));
+    const s = socket();
+    const before = Date.now();
+    const done = handshake(s);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const asked = Date.now();
+    answer({ userId: 'alice' });
+    await expect(done).resolves.toBeUndefined();
+    expect(s.data.authenticatedAt).toBeGreaterThanOrEqual(before);
+    expect(s.data.authenticatedAt).toBeLessThan(asked);
   });
 
   it('should take the token of an Authorization header when auth has none', async () => {

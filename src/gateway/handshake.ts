@@ -39,11 +39,14 @@ export function handshakeAuth(config: ChatConfig) {
     if (!isOriginAllowed(headers, config.allowedOrigins)) return next(new Error('Origin not allowed'));
     if (query && typeof query === 'object' && 'token' in query) return next(new Error(UNAUTHORIZED));
     const token = bearerToken((auth as Record<string, unknown> | undefined)?.token, headers.authorization);
+    // Before asking: a token revoked while `authenticate` runs may still pass it (see ChatSessionsService.admit).
+    const authenticatedAt = Date.now();
     authenticate(config, { token, headers, transport: 'websocket' }).then(
       (principal) => {
         if (!principal) return next(new Error(UNAUTHORIZED));
         socket.data.userId = principal.userId;
         socket.data.principal = principal;
+        socket.data.authenticatedAt = authenticatedAt;
         // Verified and no longer needed: not kept for the socket's whole life.
         if (auth && typeof auth === 'object') delete (auth as Record<string, unknown>).token;
         next();

@@ -7,6 +7,8 @@ export interface SocketData {
   userId: string;
   /** As `authenticate` returned it (`isSessionValid` gets it back). */
   principal: ChatPrincipal;
+  /** When `authenticate` was called for this socket (this process's clock): revocations after it end it. */
+  authenticatedAt: number;
 }
 
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { roomChannel, ServerToClientEvents, userChannel } from '../contract/chat.events';
+import { MembershipChange, roomChannel, ServerToClientEvents, userChannel } from '../contract/chat.events';
 import type { ChatNamespace } from './chat-socket';
 
 export type { ChatNamespace };
@@ -14,10 +14,16 @@ type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
 @Injectable()
 export class ChatEmitter {
   private namespace: ChatNamespace | undefined;
+  private readonly membershipListeners: ((userIds: string[], change: MembershipChange) => void)[] = [];
 
   /** Called by the gateway once the namespace exists. */
   bind(namespace: ChatNamespace): void {
     this.namespace = namespace;
+  }
+
+  /** Told of every membership change, for the sockets `socketsJoin`/`socketsLeave` cannot reach yet. */
+  onMembershipChange(listener: (userIds: string[], change: MembershipChange) => void): void {
+    this.membershipListeners.push(listener);
   }
 
   toRoom<E extends EventName>(chatRoomId: string, event: E, ...args: EventArgs<E>): void {
@@ -55,11 +61,13 @@ export class ChatEmitter {
   joinRoom(userIds: string[], chatRoomId: string): void {
     if (userIds.length === 0 || !this.namespace) return;
     this.namespace.in(userIds.map(userChannel)).socketsJoin(roomChannel(chatRoomId));
+    for (const listener of this.membershipListeners) listener(userIds, { kind: 'join', chatRoomId });
   }
 
   /** Unsubscribes every socket of these users, on every node, from the room. */
   leaveRoom(userIds: string[], chatRoomId: string): void {
     if (userIds.length === 0 || !this.namespace) return;
     this.namespace.in(userIds.map(userChannel)).socketsLeave(roomChannel(chatRoomId));
+    for (const listener of this.membershipListeners) listener(userIds, { kind: 'leave', chatRoomId });
   }
 }

@@ -14,6 +14,7 @@ CREATE TYPE "MessageType" AS ENUM ('TEXT', 'IMAGE', 'FILE', 'SYSTEM');
 CREATE TABLE "UserState" (
     "userId" TEXT NOT NULL,
     "lastSeenAt" TIMESTAMP(3),
+    "sessionsRevokedAt" TIMESTAMP(3),
 
     CONSTRAINT "UserState_pkey" PRIMARY KEY ("userId")
 );
