@@ -15,6 +15,8 @@ const UNAVAILABLE_CODES = new Set([
   'P2024',
   '57P01',
   '57P03',
+  // A statement cancelled by statement_timeout: rolled back, worth retrying.
+  '57014',
 ]);
 
 /**
@@ -37,11 +39,20 @@ const UNAVAILABLE_MESSAGES =
 
 export function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const { code, message, kind } = e as { code?: unknown; message?: unknown; kind?: unknown };
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    const { code, originalCode, message, kind, meta } = e as {
+      code?: unknown;
+      originalCode?: unknown;
+      message?: unknown;
+      kind?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    for (const candidate of [code, originalCode]) {
+      if (typeof candidate === 'string' && UNAVAILABLE_CODES.has(candidate)) return true;
+    }
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
     if (kind === 'DatabaseNotReachable' || kind === 'ConnectionClosed') return true;
-    e = (e as { cause?: unknown }).cause;
+    // Raw queries through a driver adapter fail as P2010 with the driver's error in meta.
+    e = (e as { cause?: unknown }).cause ?? meta?.driverAdapterError;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Prisma, type Message } from '../persistence/generated/prisma/client';
+import { isUnavailable } from '../common/to-app-error';
 import { isUniqueViolation, sqlState } from '../persistence/prisma-errors';
 import { PrismaService } from '../persistence/prisma.service';
 import type { Attachment, MessageType } from '../contract/chat.events';
@@ -25,6 +26,8 @@ export type WriteResult =
 
 interface Pending {
   idx: number;
+  /** Chosen here, so a write whose outcome is unknown (a lost connection) can be looked up. */
+  id: string;
   input: NewMessage;
   resolve: (result: WriteResult) => void;
   reject: (error: unknown) => void;
@@ -32,7 +35,16 @@ interface Pending {
 
 /** Most messages one statement inserts. */
 const MAX_BATCH = 500;
+/** Rooms whose row another transaction holds, written at the same time, each on its own connection. */
+const MAX_WAITING_ROOMS = 4;
 const DEADLOCK = '40P01';
+
+/**
+ * SQLSTATE classes of errors a row's own data can cause (invalid text,
+ * out-of-range values, constraint violations): a batch failing with one of
+ * them is split, so the row that caused it fails alone.
+ */
+const ROW_ERROR_CLASSES = new Set(['22', '23', '54']);
 
 /**
  * Group commit. Sends that arrive while a batch is being written wait for
@@ -45,6 +57,13 @@ const DEADLOCK = '40P01';
  * locks the rooms it touches in id order (no deadlocks between writers),
  * numbers each room's messages after its lastSeq with no gaps, inserts them,
  * and moves each sender's read and delivered cursors to their newest message.
+ *
+ * One room never holds up another: the batch skips rooms whose row another
+ * transaction holds (`SKIP LOCKED`), and their messages move to a lane of
+ * their own that waits for that room alone (later messages for the room
+ * follow them there, so each room's order is kept). One bad row never fails
+ * another's: a batch failing on a row's data is split until that row fails
+ * alone.
  */
 @Injectable()
 export class MessageWriter {
@@ -52,12 +71,22 @@ export class MessageWriter {
   private queue: Pending[] = [];
   private writing = false;
   private counter = 0;
+  /** Rooms that wait for their row, each with its messages in order. */
+  private readonly waiting = new Map<string, Pending[]>();
+  /** Waiting rooms being written now (at most MAX_WAITING_ROOMS). */
+  private readonly lanes = new Set<string>();
 
   constructor(private readonly prisma: PrismaService) {}
 
   write(input: NewMessage): Promise<WriteResult> {
     return new Promise<WriteResult>((resolve, reject) => {
-      this.queue.push({ idx: this.counter++, input, resolve, reject });
+      const p: Pending = { idx: this.counter++, id: randomUUID(), input, resolve, reject };
+      const waiting = this.waiting.get(input.chatRoomId);
+      if (waiting) {
+        waiting.push(p);
+        return;
+      }
+      this.queue.push(p);
       if (!this.writing) void this.drain();
     });
   }
@@ -67,14 +96,54 @@ export class MessageWriter {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
-        await this.flush(batch);
+        await this.flush(batch, true);
       }
     } finally {
       this.writing = false;
     }
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  /** Messages of a room another transaction holds: from now on that room's messages queue behind them. */
+  private defer(deferred: Pending[]): void {
+    for (const p of deferred) {
+      const room = p.input.chatRoomId;
+      const waiting = this.waiting.get(room);
+      if (waiting) waiting.push(p);
+      else this.waiting.set(room, [p]);
+    }
+    // Messages for those rooms that arrived during the batch are younger: they follow.
+    const queued = this.queue;
+    this.queue = [];
+    for (const p of queued) {
+      const waiting = this.waiting.get(p.input.chatRoomId);
+      if (waiting) waiting.push(p);
+      else this.queue.push(p);
+    }
+    this.startLanes();
+  }
+
+  private startLanes(): void {
+    for (const room of this.waiting.keys()) {
+      if (this.lanes.size >= MAX_WAITING_ROOMS) return;
+      if (!this.lanes.has(room)) void this.runLane(room);
+    }
+  }
+
+  /** Writes one waiting room's messages, waiting for its row; hands the room back to the batch once empty. */
+  private async runLane(room: string): Promise<void> {
+    this.lanes.add(room);
+    try {
+      for (let waiting = this.waiting.get(room); waiting && waiting.length > 0; waiting = this.waiting.get(room)) {
+        await this.flush(waiting.splice(0, MAX_BATCH), false);
+      }
+    } finally {
+      this.waiting.delete(room);
+      this.lanes.delete(room);
+      this.startLanes();
+    }
+  }
+
+  private async flush(batch: Pending[], skipLocked: boolean): Promise<void> {
     // A clientMessageId repeated inside the batch: the first copy is written, the others get its result.
     const firsts = new Map<string, Pending>();
     const followers = new Map<Pending, Pending>();
@@ -85,41 +154,98 @@ export class MessageWriter {
       else if (key !== undefined) firsts.set(key, p);
     }
     const leaders = batch.filter((p) => !followers.has(p));
-    let results: Map<Pending, WriteResult>;
+    const { results, deferred } = await this.settle(leaders, skipLocked);
+    for (const p of leaders) {
+      const result = results.get(p);
+      if (result) p.resolve(result);
+    }
+    const deferredSet = new Set(deferred);
+    const followersDeferred: Pending[] = [];
+    for (const [p, first] of followers) {
+      if (deferredSet.has(first)) {
+        followersDeferred.push(p);
+        continue;
+      }
+      const result = results.get(first);
+      if (!result) continue;
+      p.resolve(result.kind === 'refused' ? result : { kind: 'duplicate', message: result.message });
+    }
+    // In their original order: a follower answers `duplicate` once its leader is stored.
+    if (deferred.length > 0) this.defer([...deferred, ...followersDeferred].sort((a, b) => a.idx - b.idx));
+  }
+
+  /**
+   * Writes the messages and settles each one: a result, a rejection (the
+   * promise is rejected here), or deferred (its room was held, see `defer`).
+   */
+  private async settle(
+    batch: Pending[],
+    skipLocked: boolean,
+  ): Promise<{ results: Map<Pending, WriteResult>; deferred: Pending[] }> {
     try {
-      results = await this.insertBatch(leaders);
+      return await this.insertBatch(batch, skipLocked);
     } catch (error) {
-      if (isUniqueViolation(error) || sqlState(error) === DEADLOCK) {
+      const state = sqlState(error);
+      if (isUniqueViolation(error) || state === DEADLOCK) {
         // Another process raced us on a clientMessageId (or a lock): settle each message on its own.
         // A second try sees the racing row as committed and answers `duplicate`.
-        results = new Map();
-        for (const p of leaders) {
+        const results = new Map<Pending, WriteResult>();
+        for (const p of batch) {
           try {
             results.set(p, await this.insertOne(p));
           } catch (single) {
             p.reject(single);
           }
         }
-      } else {
-        for (const p of batch) p.reject(error);
-        return;
+        return { results, deferred: [] };
       }
+      if (batch.length > 1 && state !== undefined && ROW_ERROR_CLASSES.has(state.slice(0, 2))) {
+        // One row's data failed the statement: halves, until the row that did fails alone.
+        const half = Math.ceil(batch.length / 2);
+        const [a, b] = [
+          await this.settle(batch.slice(0, half), skipLocked),
+          await this.settle(batch.slice(half), skipLocked),
+        ];
+        return { results: new Map([...a.results, ...b.results]), deferred: [...a.deferred, ...b.deferred] };
+      }
+      if (state === undefined && isUnavailable(error))
+        return { results: await this.recover(batch, error), deferred: [] };
+      for (const p of batch) p.reject(error);
+      return { results: new Map(), deferred: [] };
     }
-    for (const p of leaders) {
-      const result = results.get(p);
-      if (result) p.resolve(result);
+  }
+
+  /**
+   * The connection failed or timed out mid-statement: the batch may have
+   * committed anyway. The messages found by their ids are answered as stored
+   * (and so broadcast); the others fail with the error. (The chat's own pool
+   * sets a server-side statement timeout shorter than the client's, so a
+   * statement that timed out was rolled back by the server before the client
+   * gave up, and "not found" is final.)
+   */
+  private async recover(batch: Pending[], error: unknown): Promise<Map<Pending, WriteResult>> {
+    const results = new Map<Pending, WriteResult>();
+    let found: Message[];
+    try {
+      found = await this.prisma.message.findMany({ where: { id: { in: batch.map((p) => p.id) } } });
+    } catch {
+      for (const p of batch) p.reject(error);
+      return results;
     }
-    for (const [p, first] of followers) {
-      const result = results.get(first);
-      if (!result) continue;
-      p.resolve(result.kind === 'refused' ? result : { kind: 'duplicate', message: result.message });
+    const byId = new Map(found.map((m) => [m.id, m]));
+    for (const p of batch) {
+      const message = byId.get(p.id);
+      if (message) results.set(p, { kind: 'stored', message });
+      else p.reject(error);
     }
+    if (found.length > 0) this.logger.warn(`${found.length} messages committed although their statement failed`);
+    return results;
   }
 
   private async insertOne(p: Pending, attempts = 3): Promise<WriteResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.insertBatch([p])).get(p)!;
+        return (await this.insertBatch([p], false)).results.get(p)!;
       } catch (error) {
         const retry = isUniqueViolation(error) || sqlState(error) === DEADLOCK;
         if (!retry || attempt >= attempts) throw error;
@@ -127,11 +253,19 @@ export class MessageWriter {
     }
   }
 
-  /** One statement for the whole batch; then the existing rows for the clientMessageIds it skipped. */
-  private async insertBatch(batch: Pending[]): Promise<Map<Pending, WriteResult>> {
+  /**
+   * One statement for the whole batch; then the existing rows for the
+   * clientMessageIds it skipped. With `skipLocked`, the messages of rooms
+   * whose row another transaction holds are left out and returned as
+   * `deferred`; without it, the statement waits for those rows.
+   */
+  private async insertBatch(
+    batch: Pending[],
+    skipLocked: boolean,
+  ): Promise<{ results: Map<Pending, WriteResult>; deferred: Pending[] }> {
     const rows = batch.map((p) => ({
       idx: p.idx,
-      id: randomUUID(),
+      id: p.id,
       chatRoomId: p.input.chatRoomId,
       senderId: p.input.senderId,
       content: p.input.content,
@@ -145,7 +279,8 @@ export class MessageWriter {
       this.prisma.table('Message'),
     ];
     const messageType = Prisma.raw(`${this.prisma.database.table('MessageType')}`);
-    const inserted = await this.prisma.$queryRaw<(Message & { idx: number })[]>`
+    const lockMode = Prisma.raw(skipLocked ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE');
+    const answered = await this.prisma.$queryRaw<(Message & { idx: number; written: boolean })[]>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
           idx int, id uuid, "chatRoomId" uuid, "senderId" text, content text, type text, attachments jsonb, "clientMessageId" text)
@@ -157,7 +292,7 @@ export class MessageWriter {
       ), counts AS (
         SELECT "chatRoomId", count(*)::int AS n FROM allowed GROUP BY "chatRoomId"
       ), locked AS (
-        SELECT r."id" FROM ${rooms} r WHERE r."id" IN (SELECT "chatRoomId" FROM counts) ORDER BY r."id" FOR UPDATE
+        SELECT r."id" FROM ${rooms} r WHERE r."id" IN (SELECT "chatRoomId" FROM counts) ORDER BY r."id" ${lockMode}
       ), rooms AS (
         UPDATE ${rooms} r
            SET "lastSeq" = r."lastSeq" + c.n,
@@ -182,17 +317,23 @@ export class MessageWriter {
           FROM (SELECT "chatRoomId", "senderId", max(seq) AS top FROM numbered GROUP BY 1, 2) s
          WHERE c."chatRoomId" = s."chatRoomId" AND c."userId" = s."senderId"
       )
-      SELECT inserted.*, numbered.idx FROM inserted JOIN numbered ON numbered."id" = inserted."id"`;
+      -- Every allowed message: inserted, or (its room skipped as locked) not written.
+      SELECT inserted.*, allowed.idx, (inserted."id" IS NOT NULL) AS written
+        FROM allowed LEFT JOIN inserted ON inserted."id" = allowed."id"`;
 
-    const byIdx = new Map(inserted.map((row) => [row.idx, row]));
+    const byIdx = new Map(answered.map((row) => [row.idx, row]));
     const results = new Map<Pending, WriteResult>();
+    const deferred: Pending[] = [];
     const skippedWithKey: Pending[] = [];
+    let inserted = 0;
     for (const p of batch) {
       const row = byIdx.get(p.idx);
-      if (row) {
-        const { idx: _idx, ...message } = row;
+      if (row?.written) {
+        const { idx: _idx, written: _written, ...message } = row;
         results.set(p, { kind: 'stored', message });
-      } else if (p.input.clientMessageId !== null) skippedWithKey.push(p);
+        inserted++;
+      } else if (row) deferred.push(p);
+      else if (p.input.clientMessageId !== null) skippedWithKey.push(p);
       else results.set(p, { kind: 'refused' });
     }
     if (skippedWithKey.length > 0) {
@@ -208,8 +349,7 @@ export class MessageWriter {
         results.set(p, first ? { kind: 'duplicate', message: first } : { kind: 'refused' });
       }
     }
-    if (batch.length > 50)
-      this.logger.verbose(`group commit: ${inserted.length}/${batch.length} messages in one statement`);
-    return results;
+    if (batch.length > 50) this.logger.verbose(`group commit: ${inserted}/${batch.length} messages in one statement`);
+    return { results, deferred };
   }
 }

@@ -56,12 +56,16 @@ const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')
 function ownPool(options: { url: string; poolSize?: number; connectTimeoutMs?: number; queryTimeoutMs?: number }) {
   const logger = new Logger('ChatDatabase');
   // query_timeout bounds a query whose connection went silent (no RST): the caller gets an error, not a hang.
+  // The server's statement_timeout fires first, so a statement the client gave up on was rolled back, never
+  // committed behind its caller's back (an answered UNAVAILABLE then means "not stored").
+  const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   const pool = new Pool({
     connectionString: options.url,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     max: options.poolSize ?? 10,
     idleTimeoutMillis: 30_000,
-    query_timeout: options.queryTimeoutMs ?? 10_000,
+    query_timeout: queryTimeoutMs,
+    statement_timeout: Math.max(1, queryTimeoutMs - Math.min(1000, Math.floor(queryTimeoutMs / 5))),
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', (err) => logger.warn(`idle PostgreSQL connection lost: ${err.message}`));
