@@ -109,6 +109,7 @@ describeAdoption('a NestJS host adopting the packed library (e2e)', () => {
       `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'chat_pipeline' AND table_name = 'Message'`,
     );
     expect(tables.rows[0].n).toBe('1');
+    await db.query('DROP SCHEMA chat_pipeline CASCADE');
     await expect(run('migrate')).rejects.toMatchObject({
       stderr: expect.stringContaining('no --url, --data-dir or DATABASE_URL'),
     });
