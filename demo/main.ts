@@ -16,17 +16,29 @@ async function bootstrap(): Promise<void> {
       `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
     );
   });
-  // Graceful shutdown (enableShutdownHooks) drains and closes; this bounds it.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      setTimeout(() => {
-        new Logger('Bootstrap').error(
-          `shutdown took longer than SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); exiting`,
-        );
+  // Graceful shutdown (enableShutdownHooks) drains and closes; this bounds it, and exits 0 once it is done
+  // (Nest would re-raise the signal, and the process would end as killed by it).
+  let stopping = false;
+  const onSignal = (): void => {
+    // A second signal, or Nest re-raising the first once closed: the shutdown under way decides.
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => {
+      new Logger('Bootstrap').error(
+        `shutdown took longer than SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms); exiting`,
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    // Joins the shutdown the signal started (close() awaits the one in flight rather than starting another).
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        new Logger('Bootstrap').error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
-      }, config.shutdownTimeoutMs).unref();
-    });
-  }
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
   await app.listen(config.port);
   new Logger('Bootstrap').log(`listening on ${await app.getUrl()} (docs at /docs, tester at /test-websocket.html)`);
 }

@@ -328,7 +328,13 @@ describe('chat rooms (e2e)', () => {
 
       const expected = { [mia.id]: 'MEMBER', [adam.id]: 'ADMIN', [mo.id]: 'OWNER' };
       expect(await storedRoles(room.id)).toEqual(expected);
-      expect(rolesOf(await updated)).toEqual(expected);
+      // A delta naming only the promoted participant, not the room.
+      expect(await updated).toEqual({
+        chatRoomId: room.id,
+        updatedAt: room.updatedAt,
+        updatedBy: olga.id,
+        roles: [{ userId: mo.id, role: 'OWNER' }],
+      });
       // The new owner can now manage the room.
       await requestOk(mo.socket, 'updateChatRoom', { chatRoomId: room.id, name: 'Succeeded' });
     });
@@ -343,15 +349,17 @@ describe('chat rooms (e2e)', () => {
 
       const expected = { [mia.id]: 'MEMBER', [mo.id]: 'OWNER' };
       expect(await storedRoles(room.id)).toEqual(expected);
-      expect(rolesOf(await updated)).toEqual(expected);
+      expect((await updated).roles).toEqual([{ userId: mo.id, role: 'OWNER' }]);
     });
 
     it('should promote nobody when an OWNER leaves while another OWNER remains', async () => {
       const room = await createGroup(olga, [mia, adam], 'Two owners');
       await setParticipant(t, room.id, mia.id, { role: 'OWNER' });
       await setParticipant(t, room.id, adam.id, { role: 'ADMIN' });
+      const silent = await expectSilence(mia.socket, 'chatRoomUpdated', inRoom(room.id));
       await requestOk(olga.socket, 'leaveChatRoom', { chatRoomId: room.id });
       expect(await storedRoles(room.id)).toEqual({ [mia.id]: 'OWNER', [adam.id]: 'ADMIN' });
+      await silent.verify();
     });
   });
 
@@ -360,7 +368,19 @@ describe('chat rooms (e2e)', () => {
       const room = await createGroup(olga, [mia], 'Growing');
       await sendText(olga, room.id, 'before you came');
       const last = await sendText(mia, room.id, 'still before');
-      const added = { chatRoomId: room.id, userIds: [adam.id, mo.id], addedBy: olga.id };
+      const added = {
+        chatRoomId: room.id,
+        userIds: [adam.id, mo.id],
+        // The newcomers as a view lists them, so the room can show them without fetching itself again.
+        participants: [adam, mo].map((u) => ({
+          userId: u.id,
+          name: u.name,
+          avatarUrl: null,
+          role: 'MEMBER',
+          joinedAt: expect.stringMatching(ISO),
+        })),
+        addedBy: olga.id,
+      };
       const toRoom = [olga, mia].map((u) => waitForEvent(u.socket, 'participantsAdded', 5000, inRoom(room.id)));
       const announced = [adam, mo].map((u) => waitForEvent(u.socket, 'chatRoomCreated', 5000, inRoom(room.id)));
       const silentXena = await expectSilence(xena.socket, 'chatRoomCreated', inRoom(room.id));
@@ -368,7 +388,10 @@ describe('chat rooms (e2e)', () => {
       const view = await requestOk(olga.socket, 'addParticipants', { chatRoomId: room.id, userIds: [adam.id, mo.id] });
 
       expect(rolesOf(view)).toEqual({ [olga.id]: 'OWNER', [mia.id]: 'MEMBER', [adam.id]: 'MEMBER', [mo.id]: 'MEMBER' });
-      for (const event of await Promise.all(toRoom)) expect(event).toEqual(added);
+      for (const event of await Promise.all(toRoom)) {
+        expect(event).toEqual(added);
+        expect(event.participants).toEqual(view.participants.filter((p) => [adam.id, mo.id].includes(p.userId)));
+      }
       for (const event of await Promise.all(announced)) {
         expect(event).toMatchObject({ id: room.id, name: 'Growing', unreadCount: 0, lastMessage: last });
         expect(rolesOf(event)).toEqual(rolesOf(view));
@@ -607,7 +630,7 @@ describe('chat rooms (e2e)', () => {
   });
 
   describe('updateChatRoom', () => {
-    it('should rename a GROUP and send every participant their own view of it', async () => {
+    it('should rename a GROUP, answer with the room and tell every participant what changed', async () => {
       const room = await createGroup(olga, [mia, adam], 'Old name');
       await sendText(olga, room.id, 'unread for the others');
       const onMia = waitForEvent(mia.socket, 'chatRoomUpdated', 5000, inRoom(room.id));
@@ -618,10 +641,56 @@ describe('chat rooms (e2e)', () => {
 
       expect(view).toMatchObject({ id: room.id, name: 'New name', unreadCount: 0 });
       expect(Date.parse(view.updatedAt)).toBeGreaterThanOrEqual(Date.parse(room.updatedAt));
-      expect(await onMia).toMatchObject({ id: room.id, name: 'New name', unreadCount: 1 });
-      expect(await onOlga).toMatchObject({ id: room.id, name: 'New name', unreadCount: 0 });
+      const delta = { chatRoomId: room.id, name: 'New name', updatedAt: view.updatedAt, updatedBy: olga.id };
+      expect(await onMia).toEqual(delta);
+      expect(await onOlga).toEqual(delta);
       await silentXena.verify();
       expect((await t.prisma.chatRoom.findUniqueOrThrow({ where: { id: room.id } })).name).toBe('New name');
+      // The full room, unread count included, is one request away.
+      expect(await requestOk(mia.socket, 'joinChatRoom', { chatRoomId: room.id })).toMatchObject({
+        name: 'New name',
+        updatedAt: view.updatedAt,
+        unreadCount: 1,
+      });
+    });
+
+    it('should broadcast nothing when the name does not change', async () => {
+      const room = await createGroup(olga, [mia], 'Same name');
+      const silent = await expectSilence(mia.socket, 'chatRoomUpdated', inRoom(room.id));
+      const view = await requestOk(olga.socket, 'updateChatRoom', { chatRoomId: room.id, name: 'Same name' });
+      expect(view.updatedAt).toBe(room.updatedAt);
+      await silent.verify();
+    });
+
+    it('should tell a 300-member room of a rename with one event whose size does not grow with the room', async () => {
+      const room = await createGroup(olga, [mia], 'Crowd');
+      // 298 more members, straight into the database (through the API it would take 298 registrations).
+      const crowd = await Promise.all(
+        Array.from({ length: 298 }, (_, i) =>
+          t.users.create({ email: `crowd-${i}-${room.id}@example.test`, name: `Crowd ${i}`, passwordHash: 'x' }),
+        ),
+      );
+      await t.prisma.chatRoomParticipant.createMany({
+        data: crowd.map((u) => ({ chatRoomId: room.id, userId: u.id })),
+      });
+      const seen: unknown[] = [];
+      const record = (event: { chatRoomId: string }): void => {
+        if (event.chatRoomId === room.id) seen.push(event);
+      };
+      mia.socket.on('chatRoomUpdated', record);
+      const arrived = waitForEvent(mia.socket, 'chatRoomUpdated', 5000, inRoom(room.id));
+
+      const view = await requestOk(olga.socket, 'updateChatRoom', { chatRoomId: room.id, name: 'Crowd renamed' });
+      await arrived;
+      // A round trip on mia's socket: anything else sent to her before it has arrived by now.
+      await requestOk(mia.socket, 'getChatRooms', {});
+      mia.socket.off('chatRoomUpdated', record);
+
+      expect(view.participants).toHaveLength(300);
+      expect(seen).toEqual([
+        { chatRoomId: room.id, name: 'Crowd renamed', updatedAt: view.updatedAt, updatedBy: olga.id },
+      ]);
+      expect(JSON.stringify(seen[0]).length).toBeLessThan(1024);
     });
 
     it('should let an ADMIN rename a GROUP', async () => {
@@ -858,7 +927,12 @@ describe('chat rooms (e2e)', () => {
       });
       expect(ok.status).toBe(200);
       expect(rolesOf(ok.body)).toEqual({ [olga.id]: 'OWNER', [mia.id]: 'MEMBER', [mo.id]: 'MEMBER' });
-      expect(await toMia).toEqual({ chatRoomId: room.id, userIds: [mo.id], addedBy: olga.id });
+      expect(await toMia).toEqual({
+        chatRoomId: room.id,
+        userIds: [mo.id],
+        participants: [ok.body.participants.find((p: { userId: string }) => p.userId === mo.id)],
+        addedBy: olga.id,
+      });
       expect((await toMo).id).toBe(room.id);
 
       const again = await http(t.url, 'POST', `/chat-rooms/${room.id}/participants`, {

@@ -7,7 +7,7 @@ import {
   closeAllSockets,
   connectChat,
   connectError,
-  expectNoEvent,
+  recordNone,
   request,
   requestOk,
   waitForEvent,
@@ -21,10 +21,17 @@ const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base
 describe('hardening: handshake and sessions (e2e)', () => {
   let t: TestApp;
   let u: RegisteredUser;
+  /** Shares a room with u: told if u comes online. */
+  let mate: RegisteredUser;
 
   beforeAll(async () => {
     t = await startTestApp();
-    u = await registerUser(t.url, 'sessions');
+    [u, mate] = await Promise.all([registerUser(t.url, 'sessions'), registerUser(t.url, 'sessions-mate')]);
+    const room = await http(t.url, 'POST', '/chat-rooms', {
+      token: mate.token,
+      body: { type: 'DIRECT', participantIds: [u.user.id] },
+    });
+    expect(room.status).toBe(201);
   });
   afterEach(() => closeAllSockets());
   afterAll(async () => {
@@ -44,10 +51,12 @@ describe('hardening: handshake and sessions (e2e)', () => {
     ],
     ['HS512 with the right secret', () => sign(claims(), TEST_JWT_SECRET, { algorithm: 'HS512', expiresIn: 600 })],
   ])('should refuse %s with "Unauthorized", joining and receiving nothing', async (_, token) => {
-    const watcher = await connectChat(t.url, u.token);
+    // u is offline: a handshake that got anywhere would bring them online, and their room-mate would be told.
+    const watcher = await connectChat(t.url, mate.token);
+    const uStaysOffline = recordNone(watcher, 'userStatus', (e) => e.userId === u.user.id);
     expect(await connectError(t.url, token())).toBe('Unauthorized');
-    // The rightful user's socket still works and saw nothing.
-    await expectNoEvent(watcher, 'userStatus', 50);
+    await uStaysOffline.verify();
+    expect(await t.app.get(PresenceService).isUserOnline(u.user.id)).toBe(false);
     await requestOk(watcher, 'getChatRooms', {});
   });
 
@@ -137,18 +146,21 @@ describe('hardening: limits (e2e)', () => {
     await requestOk(sa, 'getChatRooms', {});
   });
 
-  it('should cut a flood of events from one socket with RATE_LIMITED, not the process', async () => {
-    const c = await registerUser(t.url, 'flooder');
+  it('should cut a flood of events from one user with RATE_LIMITED, not the process, whatever socket they use', async () => {
+    const [c, d] = await Promise.all([registerUser(t.url, 'flooder'), registerUser(t.url, 'bystander')]);
     const sc = await connectChat(t.url, c.token);
     const acks = await Promise.all(Array.from({ length: 60 }, () => request(sc, 'getChatRooms', {})));
     const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED');
     expect(acks.filter((a) => a.ok)).toHaveLength(40);
     expect(limited).toHaveLength(20);
+    // A new socket does not reset the allowance: it is the user's, not the socket's.
     const fresh = await connectChat(t.url, c.token);
-    await requestOk(fresh, 'getChatRooms', {});
+    expect(await request(fresh, 'getChatRooms', {})).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    const other = await connectChat(t.url, d.token);
+    await requestOk(other, 'getChatRooms', {});
   });
 
-  it('should cap rooms per user and participants per room with CONFLICT', async () => {
+  it('should cap groups per user with LIMIT_REACHED and participants per room with CONFLICT', async () => {
     const [owner, x, y, z] = await Promise.all(['capper', 'x', 'y', 'z'].map((n) => registerUser(t.url, n)));
     const so = await connectChat(t.url, owner.token);
     const tooBig = await request(so, 'createChatRoom', {
@@ -157,12 +169,17 @@ describe('hardening: limits (e2e)', () => {
       participantIds: [x.user.id, y.user.id, z.user.id],
     });
     expect(tooBig).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-    for (const other of [x, y, z].slice(0, 3))
-      await requestOk(so, 'createChatRoom', { type: 'DIRECT', participantIds: [other.user.id] });
+    for (const other of [x, y, z])
+      await requestOk(so, 'createChatRoom', { type: 'GROUP', name: 'g', participantIds: [other.user.id] });
     const fourth = await registerUser(t.url, 'w');
-    const over = await request(so, 'createChatRoom', { type: 'DIRECT', participantIds: [fourth.user.id] });
-    expect(over).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { userIds: [owner.user.id] } } });
-    expect(await t.prisma.chatRoomParticipant.count({ where: { userId: owner.user.id } })).toBe(3);
+    const over = await request(so, 'createChatRoom', { type: 'GROUP', name: 'g', participantIds: [fourth.user.id] });
+    expect(over).toMatchObject({
+      ok: false,
+      error: { code: 'LIMIT_REACHED', details: { userIds: [owner.user.id], limit: 3 } },
+    });
+    // DIRECT rooms are not counted: a user at the cap can still talk to anyone.
+    await requestOk(so, 'createChatRoom', { type: 'DIRECT', participantIds: [fourth.user.id] });
+    expect(await t.prisma.chatRoomParticipant.count({ where: { userId: owner.user.id } })).toBe(4);
   });
 });
 

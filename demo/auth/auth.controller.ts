@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AuthThrottle } from './auth-throttle';
 import { AuthResult, AuthService } from './auth.service';
 import { CurrentUser } from './current-user.decorator';
 import { AuthResponseDto, UserResponseDto } from './dto/auth-response.dto';
@@ -19,12 +21,17 @@ import type { PublicUser } from '../users/users.service';
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiConflictResponse({ description: 'Email is already registered' })
-  register(@Body() dto: RegisterDto): Promise<AuthResult> {
+  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this IP (RATE_LIMIT_AUTH); see Retry-After' })
+  async register(@Body() dto: RegisterDto, @Ip() ip: string): Promise<AuthResult> {
+    await this.throttle.registration(ip);
     return this.auth.register(dto);
   }
 
@@ -32,8 +39,11 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiUnauthorizedResponse({ description: 'Invalid email or password' })
-  login(@Body() dto: LoginDto): Promise<AuthResult> {
-    return this.auth.login(dto);
+  @ApiTooManyRequestsResponse({
+    description: 'Too many failed logins from this IP or for this account (RATE_LIMIT_AUTH); see Retry-After',
+  })
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<AuthResult> {
+    return this.throttle.login(ip, dto.email, () => this.auth.login(dto));
   }
 
   /** Revokes every token of the caller and disconnects all their sockets, on every node. */

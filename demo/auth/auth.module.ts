@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module';
+import { AuthThrottle } from './auth-throttle';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
@@ -11,7 +12,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [PassportModule, JwtModule.register({}), UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, TokenService, JwtStrategy],
+  providers: [AuthService, AuthThrottle, PasswordHasher, TokenService, JwtStrategy],
   exports: [TokenService, UsersModule],
 })
 export class AuthModule {}

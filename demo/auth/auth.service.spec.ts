@@ -38,12 +38,13 @@ describe(AuthService.name, () => {
     expect(result).toEqual({ accessToken: 'TOKEN', user: { id: 'u1', email: user.email, name: 'Ada' } });
   });
 
-  it('should refuse a registered email with CONFLICT before hashing', async () => {
+  it('should refuse a registered email with CONFLICT after hashing, as a new one costs (no timing difference)', async () => {
     users.findByEmail.mockResolvedValue(user);
     await expect(service.register({ email: user.email, password: 'x'.repeat(8), name: 'A' })).rejects.toMatchObject({
       code: 'CONFLICT',
     });
-    expect(hasher.hash).not.toHaveBeenCalled();
+    expect(hasher.hash).toHaveBeenCalledTimes(1);
+    expect(users.create).not.toHaveBeenCalled();
   });
 
   it('should still verify a password for an unknown email and answer UNAUTHORIZED', async () => {

@@ -21,8 +21,9 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResult> {
-    if (await this.users.findByEmail(dto.email)) throw AppError.conflict('Email is already registered');
+    // Hashed before the lookup: a taken email costs the same argon2 hash as a new one, so timing tells nothing.
     const passwordHash = await this.hasher.hash(dto.password);
+    if (await this.users.findByEmail(dto.email)) throw AppError.conflict('Email is already registered');
     const user = await this.users.create({ email: dto.email, name: dto.name, passwordHash });
     return this.issue(user);
   }

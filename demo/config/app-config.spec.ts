@@ -16,6 +16,7 @@ describe(AppConfig.name, () => {
       maxMessageLength: 4000,
       typingTimeoutMs: 5000,
       maxHttpBufferSize: 65536,
+      authRateLimit: { count: 10, windowMs: 60_000 },
     });
     expect(config.dataDir).toMatch(/\/data$/);
   });

@@ -34,6 +34,8 @@ export class AppConfig {
   readonly maxRoomParticipants: number;
   readonly maxRoomsPerUser: number;
   readonly rateLimits: Record<RateLimitKind, RateLimit>;
+  /** Registrations and failed logins per client IP, and failed logins per account (each counted apart). */
+  readonly authRateLimit: RateLimit;
   readonly typingTimeoutMs: number;
   readonly maxHttpBufferSize: number;
   readonly shutdownTimeoutMs: number;
@@ -69,6 +71,7 @@ export class AppConfig {
       joins: parseRate(env.RATE_LIMIT_JOINS),
       socketEvents: parseRate(env.RATE_LIMIT_SOCKET_EVENTS),
     };
+    this.authRateLimit = parseRate(env.RATE_LIMIT_AUTH);
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
     this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;

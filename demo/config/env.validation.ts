@@ -104,9 +104,13 @@ export class EnvironmentVariables {
   @Matches(RATE, { message: RATE_MESSAGE })
   RATE_LIMIT_JOINS = '60/60s';
 
-  /** Every event of one socket, whatever it is: a flood guard. */
+  /** Every event of one user, on all their sockets, whatever it is: a flood guard. */
   @Matches(RATE, { message: RATE_MESSAGE })
   RATE_LIMIT_SOCKET_EVENTS = '200/10s';
+
+  /** The demo's own /auth routes: registrations and failed logins per client IP, failed logins per account. */
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_AUTH = '10/60s';
 
   @Type(() => Number)
   @IsInt()

@@ -42,6 +42,11 @@ describe('authenticate', () => {
     await expect(resultOf({ userId })).resolves.toEqual({ userId });
   });
 
+  it('should count a user id in code points: 255 emoji are 255 characters', async () => {
+    const userId = '😀'.repeat(255);
+    await expect(resultOf({ userId })).resolves.toEqual({ userId });
+  });
+
   it('should take a numeric userId as its decimal string', async () => {
     await expect(resultOf({ userId: 42 })).resolves.toEqual({ userId: '42' });
   });
@@ -77,6 +82,8 @@ describe('authenticate', () => {
     ['no userId', {}],
     ['an empty userId', { userId: '' }],
     ['a userId of 256 characters', { userId: 'x'.repeat(256) }],
+    ['a userId with a NUL byte', { userId: 'u\u00001' }],
+    ['a userId with a lone surrogate', { userId: 'u\ud800' }],
     ['a userId that is an object', { userId: { id: 'u1' } }],
     ['an expiresAt in the past', { userId: 'u1', expiresAt: new Date(NOW.getTime() - 1) }],
     ['an expiresAt of now', { userId: 'u1', expiresAt: NOW }],

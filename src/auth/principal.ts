@@ -1,14 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
+import { codePointLength } from '../common/code-points.validator';
+import { isStorableText } from '../common/storable-text';
 import { isUnavailable } from '../common/to-app-error';
 import type { ChatAuthContext, ChatPrincipal } from '../config/chat-options';
 import type { ChatConfig } from '../config/chat-config';
 
-/** User ids are the host's, opaque: any string of 1 to 255 characters. */
+/** User ids are the host's, opaque: any string of 1 to 255 characters (code points) that PostgreSQL can store. */
 export const MAX_USER_ID_LENGTH = 255;
 
 export function isUserId(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_USER_ID_LENGTH;
+  if (typeof value !== 'string' || value.length === 0 || !isStorableText(value)) return false;
+  return codePointLength(value) <= MAX_USER_ID_LENGTH;
 }
 
 /**

@@ -46,9 +46,13 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  // After CONFLICT: codeForStatus(409) stays CONFLICT.
+  LIMIT_REACHED: 409,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  // Socket events only (an unknown route is Nest's own 404); after NOT_FOUND, so codeForStatus(404) stays NOT_FOUND.
+  UNKNOWN_EVENT: 404,
 };
 
 /** The error code of an HTTP status (Nest's own HttpExceptions), for transports that speak codes. */

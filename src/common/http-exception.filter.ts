@@ -32,6 +32,8 @@ export class ChatHttpExceptionFilter implements ExceptionFilter {
     if (status >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
+    const retryAfter = retryAfterSeconds(status, body);
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json({ statusCode: status, error: REASON[status] ?? 'Error', ...body });
   }
 
@@ -50,6 +52,13 @@ export class ChatHttpExceptionFilter implements ExceptionFilter {
     const error: AppError = toAppError(exception);
     return { status: HTTP_STATUS_BY_CODE[error.code], body: error.toBody() };
   }
+}
+
+/** A 429 carrying `details.retryAfterMs` (RATE_LIMITED) tells the client when to retry, in whole seconds (RFC 9110). */
+function retryAfterSeconds(status: number, body: object): number | undefined {
+  if (status !== 429) return undefined;
+  const ms = (body as { details?: { retryAfterMs?: unknown } }).details?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) ? Math.max(1, Math.ceil(ms / 1000)) : undefined;
 }
 
 /** express' body parser throws plain errors with `type` and `status`. */

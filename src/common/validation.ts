@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { AppError, FieldError } from './app-error';
+import { unstorableFields, unstorableMessage } from './storable-text';
 
 /** Flattens class-validator's nested errors into `{ field: 'a.b[0].c', errors }`. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -38,11 +39,21 @@ function depthExceeds(value: unknown, max: number): boolean {
   return false;
 }
 
+/** Every string of a payload PostgreSQL and JSON can hold, or VALIDATION_FAILED naming the others. */
+function assertStorable(value: unknown, root: string): void {
+  const fields = unstorableFields(value, root);
+  if (fields.length === 0) return;
+  const details = fields.map((field) => ({ field, errors: [unstorableMessage(field)] }));
+  throw AppError.validation(details.flatMap((d) => d.errors).join('; '), details);
+}
+
 /**
  * The ValidationPipe used by HTTP and WebSocket handlers alike: DTOs only,
  * unknown fields refused, errors as AppError(VALIDATION_FAILED) naming the
  * fields. A body that is not a plain object (string, number, array) is
- * refused as a whole rather than field by field.
+ * refused as a whole rather than field by field. A string PostgreSQL or JSON
+ * cannot hold (a NUL, an unpaired surrogate) is refused wherever it is in
+ * the payload, before any DTO rule runs.
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -61,6 +72,8 @@ class StrictValidationPipe extends ValidationPipe {
         { field: metadata.type === 'query' ? 'query' : 'body', errors: [TOO_DEEP] },
       ]);
     }
+    // DTOs (depth bounded above) and plain string parameters; not what other parameters carry (the socket).
+    if (isDto || typeof value === 'string') assertStorable(value, metadata.data ?? 'body');
     return super.transform(value, metadata);
   }
 }

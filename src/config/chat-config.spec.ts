@@ -67,6 +67,7 @@ describe(ChatConfig.name, () => {
       maxRoomParticipants: 1000,
       maxRoomsPerUser: 1000,
       slowConsumerMaxBytes: 1024 * 1024,
+      maxSocketsPerUser: 20,
     });
   });
 

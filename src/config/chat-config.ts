@@ -22,6 +22,7 @@ const DEFAULT_LIMITS: ChatLimits = {
   maxRoomParticipants: 1000,
   maxRoomsPerUser: 1000,
   slowConsumerMaxBytes: 1024 * 1024,
+  maxSocketsPerUser: 20,
 };
 
 /** A PostgreSQL identifier we create and quote ourselves: letters, digits and underscores. */
@@ -52,6 +53,7 @@ export class ChatConfig {
   readonly typingTimeoutMs: number;
   readonly presenceHeartbeatMs: number;
   readonly presenceTtlMs: number;
+  readonly presenceAnnounceMs: number;
   readonly usersCacheTtlMs: number;
   readonly offlineNotifier: OfflineNotifier | undefined;
   readonly isSessionValid: (principal: ChatPrincipal) => boolean | Promise<boolean>;
@@ -105,11 +107,13 @@ export class ChatConfig {
     const ttlMs = options.presence?.ttlMs ?? 15_000;
     check(Number.isInteger(ttlMs) && ttlMs > 0, 'presence.ttlMs must be a positive integer');
     this.presenceTtlMs = Math.max(ttlMs, this.presenceHeartbeatMs * 2);
+    this.presenceAnnounceMs = options.presence?.announceMs ?? 200;
     this.usersCacheTtlMs = options.usersCacheTtlMs ?? 30_000;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     for (const [name, value] of [
       ['typing.timeoutMs', this.typingTimeoutMs],
       ['presence.heartbeatMs', this.presenceHeartbeatMs],
+      ['presence.announceMs', this.presenceAnnounceMs],
     ] as const) {
       check(Number.isInteger(value) && value > 0, `${name} must be a positive integer`);
     }

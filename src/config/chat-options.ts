@@ -93,10 +93,15 @@ export interface ChatLimits {
   maxMessageLength: number;
   /** Participants of a group room. Default 1000. */
   maxRoomParticipants: number;
-  /** Rooms one user can be in. Default 1000. */
+  /** GROUP rooms one user can be in, created or added to (DIRECT rooms are not counted). Default 1000. */
   maxRoomsPerUser: number;
   /** Bytes queued for one socket before it is cut as a slow consumer. Default 1 MiB. */
   slowConsumerMaxBytes: number;
+  /**
+   * Sockets one user can have open at once (on every node, with Redis); one
+   * more is refused at the handshake with 'Too many connections'. Default 20.
+   */
+  maxSocketsPerUser: number;
 }
 
 /**
@@ -129,7 +134,10 @@ export interface ChatModuleOptions {
    */
   allowedOrigins?: '*' | string[];
   limits?: Partial<ChatLimits>;
-  /** Per user (`messages`, `typing`, `rooms`, `joins`) and per socket (`socketEvents`), e.g. `{ messages: '20/10s' }`. */
+  /**
+   * Per user, e.g. `{ messages: '20/10s' }`; `socketEvents` counts every event
+   * of all the user's sockets. Shared by every node with Redis.
+   */
   rateLimits?: Partial<Record<RateLimitKind, RateLimit | string>>;
   typing?: {
     /** An indicator not renewed for this long ends by itself. Default 5000. */
@@ -140,6 +148,12 @@ export interface ChatModuleOptions {
     heartbeatMs?: number;
     /** A node silent for this long is dead and its users offline. Default 15000 (at least twice the heartbeat). */
     ttlMs?: number;
+    /**
+     * How long presence changes are collected before `userStatus` goes out,
+     * so a burst of connections costs each room-mate a few writes, not one
+     * per user. Only the latest status of a user in a batch is sent. Default 200.
+     */
+    announceMs?: number;
   };
   /** How long user lookups (`users.findByIds`) are reused. Default 30000; 0 disables the cache. */
   usersCacheTtlMs?: number;

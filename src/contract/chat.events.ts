@@ -126,10 +126,33 @@ export interface MarkMessagePayload {
 
 // ---- server → client payloads ----
 
+/**
+ * Room changes travel as deltas, sent once to the room: their size depends on
+ * what changed, never on how many people are in the room. The full room, as
+ * one user sees it, is `joinChatRoom`'s ack or `GET /chat-rooms/:id`.
+ */
 export interface ParticipantsAddedEvent {
   chatRoomId: string;
   userIds: string[];
+  /** The added participants, as a room view lists them (same order as `userIds`). */
+  participants: ParticipantView[];
   addedBy: string;
+}
+export interface ParticipantRoleChange {
+  userId: string;
+  role: ParticipantRole;
+}
+/** What changed in a room; a field that is absent did not change. */
+export interface ChatRoomUpdatedEvent {
+  chatRoomId: string;
+  /** The room's `updatedAt` after the change. */
+  updatedAt: string;
+  /** Who changed it (for a role passed on by a leaving owner: the leaver). */
+  updatedBy: string;
+  /** The new name of a GROUP. */
+  name?: string;
+  /** Participants whose role changed, with their new role. */
+  roles?: ParticipantRoleChange[];
 }
 export interface ParticipantRemovedEvent {
   chatRoomId: string;
@@ -192,8 +215,9 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
+  /** To the users who were just given the room (created, or added): the only full view broadcast. */
   chatRoomCreated: (room: ChatRoomView) => void;
-  chatRoomUpdated: (room: ChatRoomView) => void;
+  chatRoomUpdated: (event: ChatRoomUpdatedEvent) => void;
   participantsAdded: (event: ParticipantsAddedEvent) => void;
   participantRemoved: (event: ParticipantRemovedEvent) => void;
   newMessage: (message: MessageView) => void;
@@ -226,7 +250,8 @@ export interface MembershipChange {
 
 /** socket.io room names: one per chat room, one per user (all of that user's sockets). */
 const ROOM_PREFIX = 'chat:';
-export const roomChannel = (chatRoomId: string): string => `${ROOM_PREFIX}${chatRoomId}`;
+/** Lower case, as the chat writes its ids: an id host code passed in upper case still names the same channel. */
+export const roomChannel = (chatRoomId: string): string => `${ROOM_PREFIX}${chatRoomId.toLowerCase()}`;
 /** The chat room id of a socket.io room name, or undefined for other rooms (user channels, socket ids). */
 export const chatRoomIdOf = (channel: string): string | undefined =>
   channel.startsWith(ROOM_PREFIX) ? channel.slice(ROOM_PREFIX.length) : undefined;

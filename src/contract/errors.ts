@@ -5,9 +5,13 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
+  /** A limit of the users named in `details.userIds` is reached (e.g. `limits.maxRoomsPerUser`): nothing changed. */
+  LIMIT_REACHED: 'LIMIT_REACHED',
   RATE_LIMITED: 'RATE_LIMITED',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** A socket event the server does not handle (answered only when the client passed an ack). */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,6 +3,7 @@ import { RedisConnection } from '../cluster/redis-connection';
 import { ChatConfig } from '../config/chat-config';
 import { chatRoomIdOf, roomChannel, userChannel } from '../contract/chat.events';
 import { PresenceService } from '../presence/presence.service';
+import { socketCap } from '../rate-limit/socket-cap';
 import type { ChatNamespace, ChatSocket } from '../realtime/chat-socket';
 import { ChatEmitter } from '../realtime/chat.emitter';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
@@ -47,6 +48,7 @@ export class ChatConnections {
     installWriteBatching(namespace.server);
     namespace.use((_socket, next) => (this.lifecycle.isDraining ? next(new Error('Server is shutting down')) : next()));
     namespace.use(handshakeAuth(this.config));
+    namespace.use(socketCap(this.config, this.redis));
     // Subscribe before `connection`, so no broadcast falls between connect and join.
     namespace.use((socket, next) => {
       this.subscribe(socket).then(

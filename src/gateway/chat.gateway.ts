@@ -1,4 +1,5 @@
 import { OnModuleDestroy, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { MetadataScanner } from '@nestjs/core';
 import {
   ConnectedSocket,
   MessageBody,
@@ -7,8 +8,11 @@ import {
   OnGatewayInit,
   SubscribeMessage,
 } from '@nestjs/websockets';
+import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
+import { AppError, ErrorCode } from '../common/app-error';
 import { createValidationPipe } from '../common/validation';
 import {
+  Ack,
   ChatRoomRef,
   ChatRoomView,
   MessageDeletedEvent,
@@ -75,6 +79,7 @@ export class ChatGateway
 
   handleConnection(socket: ChatSocket): void {
     this.connections.connected(socket);
+    this.answerUnknownEvents(socket);
   }
 
   handleDisconnect(socket: ChatSocket): void {
@@ -199,4 +204,42 @@ export class ChatGateway
   markAsRead(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
     return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
   }
+
+  /**
+   * An event no handler takes would otherwise get no answer, and a typo would
+   * cost the caller its whole ack timeout. Here, rather than in an adapter,
+   * so it works with Nest's IoAdapter and ChatIoAdapter alike. No ack, no answer.
+   */
+  private answerUnknownEvents(socket: ChatSocket): void {
+    const handled = subscribedEvents(this);
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (typeof ack !== 'function' || (typeof event === 'string' && handled.has(event))) return;
+      const name = String(event).slice(0, MAX_EVENT_NAME_ECHO);
+      (ack as (response: Ack<never>) => void)({
+        ok: false,
+        error: new AppError(ErrorCode.UNKNOWN_EVENT, `Unknown event "${name}"`).toBody(),
+      });
+    });
+  }
+}
+
+/** How much of an unknown event's name the answer repeats. */
+const MAX_EVENT_NAME_ECHO = 64;
+const handledEvents = new WeakMap<object, Set<string>>();
+
+/** The events a gateway class handles, as its @SubscribeMessage decorators declare them (once per class). */
+function subscribedEvents(gateway: object): Set<string> {
+  const prototype = Object.getPrototypeOf(gateway) as object;
+  let events = handledEvents.get(prototype);
+  if (!events) {
+    events = new Set<string>();
+    for (const name of new MetadataScanner().getAllMethodNames(prototype)) {
+      const method = (prototype as Record<string, unknown>)[name];
+      const event: unknown = typeof method === 'function' ? Reflect.getMetadata(MESSAGE_METADATA, method) : undefined;
+      if (typeof event === 'string') events.add(event);
+    }
+    handledEvents.set(prototype, events);
+  }
+  return events;
 }

@@ -33,6 +33,7 @@ describe(MessagesService.name, () => {
   let typing: { stop: jest.Mock };
   let notifications: { dispatchOffline: jest.Mock };
   let writer: { write: jest.Mock };
+  let limits: { consume: jest.Mock };
   let service: MessagesService;
 
   beforeEach(() => {
@@ -44,6 +45,7 @@ describe(MessagesService.name, () => {
         update: jest.fn(),
         updateMany: jest.fn(),
       },
+      chatRoom: { findUnique: jest.fn().mockResolvedValue(null) },
     };
     rooms = { requireParticipant: jest.fn(), findOrCreateDirect: jest.fn() };
     emitter = { toRoom: jest.fn() };
@@ -56,6 +58,7 @@ describe(MessagesService.name, () => {
     typing = { stop: jest.fn().mockResolvedValue(false) };
     notifications = { dispatchOffline: jest.fn() };
     writer = { write: jest.fn().mockResolvedValue({ kind: 'stored', message: row(1) }) };
+    limits = { consume: jest.fn().mockResolvedValue(undefined) };
     service = new MessagesService(
       prisma as PrismaService,
       rooms as unknown as ChatRoomsService,
@@ -64,6 +67,7 @@ describe(MessagesService.name, () => {
       typing as any,
       notifications as any,
       writer as any,
+      limits as any,
     );
   });
 
@@ -74,6 +78,18 @@ describe(MessagesService.name, () => {
       ['blank content without attachments', { chatRoomId: ROOM, content: '   ' }, 'content'],
       ['content over limits.maxMessageLength', { chatRoomId: ROOM, content: 'x'.repeat(11) }, 'content'],
       ['an IMAGE without attachments', { chatRoomId: ROOM, content: 'look', type: 'IMAGE' as const }, 'attachments'],
+      // Host code calls the service past the socket's and REST's validation.
+      ['a NUL byte in content', { chatRoomId: ROOM, content: 'a\u0000b' }, 'content'],
+      [
+        'a lone surrogate in clientMessageId',
+        { chatRoomId: ROOM, content: 'hi', clientMessageId: 'c\ud800' },
+        'clientMessageId',
+      ],
+      [
+        'a NUL byte in an attachment name',
+        { chatRoomId: ROOM, content: 'hi', attachments: [{ url: 'https://x.test/a', name: 'a\u0000' }] },
+        'attachments[0].name',
+      ],
     ])('should refuse %s with VALIDATION_FAILED naming the field, storing nothing', async (_, input, field) => {
       const error = (await service.send(A, input).catch((e: unknown) => e)) as AppError;
       expect(error).toBeInstanceOf(AppError);
@@ -81,6 +97,11 @@ describe(MessagesService.name, () => {
       expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
       expect(writer.write).not.toHaveBeenCalled();
       expect(emitter.toRoom).not.toHaveBeenCalled();
+    });
+
+    it('should count content in code points: 10 emoji fit a limit of 10', async () => {
+      await service.send(A, { chatRoomId: ROOM, content: '😀'.repeat(10) });
+      expect(writer.write).toHaveBeenCalledWith(expect.objectContaining({ content: '😀'.repeat(10) }));
     });
 
     it('should accept empty content when there are attachments', async () => {
@@ -126,7 +147,23 @@ describe(MessagesService.name, () => {
       rooms.findOrCreateDirect.mockResolvedValue({ room: { id: ROOM } as any, created: true });
       await service.send(A, { recipientId: B, content: 'hi' });
       expect(rooms.findOrCreateDirect).toHaveBeenCalledWith(A, B);
+      expect(limits.consume).toHaveBeenCalledWith('rooms', A);
       expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', expect.objectContaining({ chatRoomId: ROOM }));
+    });
+
+    it('should not count against the rooms limit when the DIRECT room exists', async () => {
+      prisma.chatRoom.findUnique.mockResolvedValue({ id: ROOM });
+      await service.send(A, { recipientId: B, content: 'hi' });
+      expect(limits.consume).not.toHaveBeenCalled();
+      expect(rooms.findOrCreateDirect).not.toHaveBeenCalled();
+      expect(writer.write).toHaveBeenCalledWith(expect.objectContaining({ chatRoomId: ROOM }));
+    });
+
+    it('should open no DIRECT room past the rooms limit', async () => {
+      limits.consume.mockRejectedValue(new AppError('RATE_LIMITED', 'Too many rooms', { retryAfterMs: 10 }));
+      await expect(service.send(A, { recipientId: B, content: 'hi' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(rooms.findOrCreateDirect).not.toHaveBeenCalled();
+      expect(writer.write).not.toHaveBeenCalled();
     });
   });
 

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { codePointLength } from '../common/code-points.validator';
+import { unstorableFields, unstorableMessage } from '../common/storable-text';
 import { AppError } from '../common/app-error';
 import { ChatConfig } from '../config/chat-config';
 import type { Message } from '../persistence/generated/prisma/client';
@@ -6,7 +8,8 @@ import { PrismaService } from '../persistence/prisma.service';
 import { ChatEmitter } from '../realtime/chat.emitter';
 import type { Attachment, MessagePage, MessageType, MessageView } from '../contract/chat.events';
 import { NotificationsService } from '../notifications/notifications.service';
-import { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { RateLimitService } from '../rate-limit/rate-limit.service';
+import { ChatRoomsService, directKey } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
 import { toMessageResponse } from './message.mapper';
 import { MessageWriter } from './message-writer';
@@ -46,6 +49,7 @@ export class MessagesService {
     private readonly typing: TypingService,
     private readonly notifications: NotificationsService,
     private readonly writer: MessageWriter,
+    private readonly limits: RateLimitService,
   ) {}
 
   /**
@@ -67,6 +71,12 @@ export class MessagesService {
         { field: 'recipientId', errors: ['cannot send a direct message to yourself'] },
       ]);
     }
+    // The socket and REST validate this already; host code calling in does not pass through them.
+    refuseUnstorable({
+      content: input.content,
+      clientMessageId: input.clientMessageId,
+      attachments: input.attachments,
+    });
     const type = input.type ?? 'TEXT';
     const attachments = input.attachments ?? [];
     const content = this.checkContent(input.content ?? '', attachments.length > 0);
@@ -76,7 +86,7 @@ export class MessagesService {
       ]);
     }
 
-    const chatRoomId = input.chatRoomId ?? (await this.rooms.findOrCreateDirect(senderId, input.recipientId!)).room.id;
+    const chatRoomId = input.chatRoomId ?? (await this.directRoomId(senderId, input.recipientId!));
     const result = await this.writer.write({
       chatRoomId,
       senderId,
@@ -103,6 +113,7 @@ export class MessagesService {
     const message = await this.loadVisible(userId, messageId);
     if (message.senderId !== userId) throw AppError.forbidden('Only the sender can edit a message');
     if (message.deletedAt) throw AppError.conflict('The message was deleted');
+    refuseUnstorable({ content: rawContent });
     const content = this.checkContent(rawContent, (message.attachments as unknown[]).length > 0);
     const updated = await this.prisma.message.update({
       where: { id: messageId },
@@ -159,10 +170,21 @@ export class MessagesService {
 
   // ---- helpers ----
 
+  /** The pair's DIRECT room. Opening it counts against the sender's `rooms` limit, as createChatRoom does; finding it does not. */
+  private async directRoomId(senderId: string, recipientId: string): Promise<string> {
+    const existing = await this.prisma.chatRoom.findUnique({
+      where: { directKey: directKey(senderId, recipientId) },
+      select: { id: true },
+    });
+    if (existing) return existing.id;
+    await this.limits.consume('rooms', senderId);
+    return (await this.rooms.findOrCreateDirect(senderId, recipientId)).room.id;
+  }
+
   private checkContent(raw: string, hasAttachments: boolean): string {
     const content = raw.trim();
     const max = this.config.limits.maxMessageLength;
-    if (content.length > max) {
+    if (codePointLength(content) > max) {
       throw AppError.validation(`content must be at most ${max} characters`, [
         { field: 'content', errors: [`content must be at most ${max} characters`] },
       ]);
@@ -183,4 +205,14 @@ export class MessagesService {
     if (!message) throw AppError.notFound('Message');
     return message;
   }
+}
+
+/** Strings PostgreSQL cannot store (NUL, unpaired surrogates): VALIDATION_FAILED naming the fields, nothing written. */
+function refuseUnstorable(fields: Record<string, unknown>): void {
+  const bad = unstorableFields(fields);
+  if (bad.length === 0) return;
+  throw AppError.validation(
+    unstorableMessage(bad.join(', ')),
+    bad.map((field) => ({ field, errors: [unstorableMessage(field)] })),
+  );
 }

@@ -17,7 +17,10 @@ export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
   @Get()
-  @ApiOkResponse({ description: '[{ userId, isOnline, lastSeenAt }] for the given users (unknown ids are left out)' })
+  @ApiOkResponse({
+    description:
+      '[{ userId, isOnline, lastSeenAt }] for those of the given users who are you or share a room with you (others are left out, like unknown ids)',
+  })
   get(@CurrentUserId() userId: string, @ChatQuery() query: PresenceQueryDto): Promise<UserStatusEvent[]> {
     return this.presence.statuses(userId, query.userIds);
   }

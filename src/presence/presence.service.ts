@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ChatConfig } from '../config/chat-config';
 import { PrismaService } from '../persistence/prisma.service';
 import { ChatEmitter } from '../realtime/chat.emitter';
 import type { UserStatusEvent } from '../contract/chat.events';
@@ -11,21 +12,22 @@ import { PresenceStore } from './presence.store';
 export const MAX_PRESENCE_IDS = 1000;
 
 /**
- * Presence changes are announced in batches every ANNOUNCE_MS: when many
- * users connect at once (a deploy, a network blip), each room-mate's socket
- * gets the statuses together in a few writes instead of one write each.
- */
-const ANNOUNCE_MS = 200;
-
-/**
  * Online while at least one socket of the user is connected (any tab, any
  * device, any node). Coming online and going offline are announced as
- * `userStatus` to the people who share a room with the user, nobody else.
+ * `userStatus` to the people who share a room with the user, nobody else,
+ * and only they (and the user) may ask about it.
+ *
+ * Changes are announced in batches every `presence.announceMs`: when many
+ * users connect at once (a deploy, a network blip), each room-mate's socket
+ * gets the statuses together in a few writes instead of one write each.
+ * Within a batch only a user's latest status goes out, so a page reload
+ * (offline, online again) is not announced as going offline.
  */
 @Injectable()
 export class PresenceService {
   private readonly logger = new Logger(PresenceService.name);
-  private pending: { chatRoomIds: string[]; status: UserStatusEvent }[] = [];
+  /** The statuses of the next batch, by user; re-queuing a user moves them to the end. */
+  private readonly pending = new Map<string, { chatRoomIds: string[]; status: UserStatusEvent }>();
   private announceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -35,6 +37,7 @@ export class PresenceService {
     private readonly typing: TypingService,
     private readonly rooms: ChatRoomsService,
     private readonly users: ChatUsersService,
+    private readonly config: ChatConfig,
   ) {
     // A dead node's users are reaped by a survivor: announce them as gone from here.
     store.onUsersOffline((userIds) => {
@@ -61,7 +64,7 @@ export class PresenceService {
   async leaveCluster(): Promise<void> {
     const offline = await this.store.leaveCluster();
     await Promise.all(offline.map((userId) => this.wentOffline(userId).catch(() => undefined)));
-    // Now, not in ANNOUNCE_MS: the connections to Redis and the sockets are about to close.
+    // Now, not in announceMs: the connections to Redis and the sockets are about to close.
     this.flushAnnouncements();
   }
 
@@ -74,16 +77,19 @@ export class PresenceService {
     this.announce(chatRoomIds, { userId, isOnline: false, lastSeenAt: at.toISOString() });
   }
 
-  /** Queues a status for the user's room-mates; statuses go out in order, in batches (see ANNOUNCE_MS). */
+  /** Queues a status for the user's room-mates, replacing one still queued; batches go out every announceMs. */
   private announce(chatRoomIds: string[], status: UserStatusEvent): void {
-    this.pending.push({ chatRoomIds, status });
-    this.announceTimer ??= setTimeout(() => this.flushAnnouncements(), ANNOUNCE_MS);
+    this.pending.delete(status.userId);
+    this.pending.set(status.userId, { chatRoomIds, status });
+    this.announceTimer ??= setTimeout(() => this.flushAnnouncements(), this.config.presenceAnnounceMs);
   }
 
   private flushAnnouncements(): void {
     clearTimeout(this.announceTimer);
     this.announceTimer = undefined;
-    for (const { chatRoomIds, status } of this.pending.splice(0)) {
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    for (const { chatRoomIds, status } of batch) {
       this.emitter.toRoomsExceptUser(chatRoomIds, status.userId, 'userStatus', status);
     }
   }
@@ -96,15 +102,21 @@ export class PresenceService {
     return this.store.countOnline();
   }
 
-  /** Which of `userIds` (default: the caller's room-mates) are online. */
+  /**
+   * Which of `userIds` (default: the caller's room-mates) are online. Only
+   * the caller and their room-mates are answered for; others are left out.
+   */
   async getOnlineUsers(callerId: string, userIds?: string[]): Promise<{ userIds: string[] }> {
-    const ids = userIds ?? (await this.rooms.roomMateIds(callerId));
-    return { userIds: await this.store.onlineAmong([...new Set(ids)]) };
+    return { userIds: await this.store.onlineAmong(await this.visibleTo(callerId, userIds)) };
   }
 
-  /** Full status of `userIds` (default: the caller's room-mates); unknown ids are left out. */
+  /**
+   * Full status of `userIds` (default: the caller's room-mates). Ids that are
+   * neither the caller nor a room-mate are left out, like unknown ones.
+   */
   async statuses(callerId: string, userIds?: string[]): Promise<UserStatusEvent[]> {
-    const ids = [...new Set(userIds ?? (await this.rooms.roomMateIds(callerId)))];
+    const ids = await this.visibleTo(callerId, userIds);
+    if (ids.length === 0) return [];
     const [online, known, states] = await Promise.all([
       this.store.onlineAmong(ids),
       this.users.profiles(ids),
@@ -121,6 +133,18 @@ export class PresenceService {
         isOnline: onlineSet.has(id),
         lastSeenAt: onlineSet.has(id) ? now : (lastSeen.get(id)?.toISOString() ?? null),
       }));
+  }
+
+  /**
+   * The ids among `userIds` whose presence the caller may see: themselves and
+   * the people they share a room with (left out, a stranger looks the same as
+   * an unknown id, so the answer tells nothing about who exists or is online).
+   */
+  private async visibleTo(callerId: string, userIds: string[] | undefined): Promise<string[]> {
+    const mates = await this.rooms.roomMateIds(callerId);
+    if (userIds === undefined) return mates;
+    const visible = new Set([callerId, ...mates]);
+    return [...new Set(userIds)].filter((id) => visible.has(id));
   }
 
   /** Stores lastSeenAt; presence must not fail because the database hiccuped. */

@@ -12,9 +12,10 @@ export const RateLimit = (kind: Exclude<RateLimitKind, 'socketEvents'>): MethodD
   SetMetadata(RATE_LIMIT_KIND, kind);
 
 /**
- * Applies RateLimitService to sockets (every event counts against the
- * socket's flood limit; marked events also against the user's) and to HTTP
- * routes (marked routes, per user). Refusals are RATE_LIMITED errors.
+ * Applies RateLimitService to sockets (every event counts against the user's
+ * flood limit, whichever of their sockets sends it; marked events also
+ * against the marked limit) and to HTTP routes (marked routes). Always keyed
+ * by user. Refusals are RATE_LIMITED errors.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -23,19 +24,19 @@ export class RateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const kind = this.reflector.get<Exclude<RateLimitKind, 'socketEvents'> | undefined>(
       RATE_LIMIT_KIND,
       context.getHandler(),
     );
     if (context.getType() === 'ws') {
-      const socket = context.switchToWs().getClient<ChatSocket>();
-      this.limits.consume('socketEvents', socket.id);
-      if (kind) this.limits.consume(kind, socket.data.userId);
+      const { userId } = context.switchToWs().getClient<ChatSocket>().data;
+      await this.limits.consume('socketEvents', userId);
+      if (kind) await this.limits.consume(kind, userId);
       return true;
     }
     const principal = context.switchToHttp().getRequest<ChatRequest>()[PRINCIPAL_KEY];
-    if (kind && principal) this.limits.consume(kind, principal.userId);
+    if (kind && principal) await this.limits.consume(kind, principal.userId);
     return true;
   }
 }

@@ -1,40 +1,40 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RedisConnection } from '../cluster/redis-connection';
 import { AppError, ErrorCode } from '../common/app-error';
-import { RateLimiter } from '../common/rate-limiter';
 import { ChatConfig } from '../config/chat-config';
 import type { RateLimitKind } from '../config/chat-options';
+import { Consume, createLimiter, LimitReached } from './limiter';
+
+const KINDS: RateLimitKind[] = ['messages', 'typing', 'rooms', 'joins', 'socketEvents'];
 
 /**
- * Per-user limits on messages, typing, room changes and joins, and a
- * per-socket limit on all events. In memory, per process: behind N nodes a
- * user spreading sockets over them gets at most N times the allowance.
+ * Per-user limits on messages, typing, room changes, joins and on all socket
+ * events (`socketEvents`, the flood guard: every socket of the user counts).
+ * With Redis the counts are shared by every node, so opening more sockets or
+ * spreading them over nodes buys no more; without Redis (or while it is
+ * unreachable) they are kept per process.
  */
 @Injectable()
 export class RateLimitService {
-  private readonly limiters: Record<RateLimitKind, RateLimiter>;
+  private readonly limiters: Record<RateLimitKind, Consume>;
 
-  constructor(config: ChatConfig) {
-    const l = config.rateLimits;
-    this.limiters = {
-      messages: new RateLimiter(l.messages.count, l.messages.windowMs),
-      typing: new RateLimiter(l.typing.count, l.typing.windowMs),
-      rooms: new RateLimiter(l.rooms.count, l.rooms.windowMs),
-      joins: new RateLimiter(l.joins.count, l.joins.windowMs),
-      socketEvents: new RateLimiter(l.socketEvents.count, l.socketEvents.windowMs),
-    };
+  constructor(config: ChatConfig, @Inject(RedisConnection) redis: RedisConnection) {
+    const client = redis.enabled ? redis.cmd : undefined;
+    this.limiters = Object.fromEntries(
+      KINDS.map((kind) => [kind, createLimiter(config.rateLimits[kind], redis.key('rate', kind), client)]),
+    ) as Record<RateLimitKind, Consume>;
   }
 
-  /** Throws RATE_LIMITED (with `retryAfterMs`) when `key` has used up its `kind` allowance. */
-  consume(kind: RateLimitKind, key: string): void {
-    const wait = this.limiters[kind].take(key);
-    if (wait > 0) {
-      throw new AppError(
-        ErrorCode.RATE_LIMITED,
-        `Too many ${kind === 'socketEvents' ? 'events' : kind}; retry in ${wait} ms`,
-        {
-          retryAfterMs: wait,
-        },
-      );
+  /** Throws RATE_LIMITED (with `retryAfterMs`) when `userId` has used up its `kind` allowance. */
+  async consume(kind: RateLimitKind, userId: string): Promise<void> {
+    try {
+      await this.limiters[kind](userId);
+    } catch (error) {
+      if (!(error instanceof LimitReached)) throw error;
+      const what = kind === 'socketEvents' ? 'events' : kind;
+      throw new AppError(ErrorCode.RATE_LIMITED, `Too many ${what}; retry in ${error.retryAfterMs} ms`, {
+        retryAfterMs: error.retryAfterMs,
+      });
     }
   }
 }

@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatRoomView, MessageView } from '../contract/chat.events';
+import type { ChatRoomView, MessageView, ParticipantView } from '../contract/chat.events';
 import { toMessageResponse } from '../messages/message.mapper';
+import type { ChatRoomParticipant } from '../persistence/generated/prisma/client';
 import { PrismaService } from '../persistence/prisma.service';
 import { ChatEmitter } from '../realtime/chat.emitter';
 import { ChatUsersService } from '../users/chat-users.service';
-import { RoomWithParticipants, toChatRoomResponse } from './chat-room.mapper';
+import { RoomWithParticipants, toChatRoomResponse, toParticipantResponse, unreadCount } from './chat-room.mapper';
 
 /**
  * Room views as each participant sees them (their own unread count), with
- * names from the host's user directory and the newest message, and the
- * broadcasts that carry them.
+ * names from the host's user directory and the newest message, and the one
+ * broadcast that carries a whole view: `chatRoomCreated`, to the users who
+ * were just given the room. Every other room change is a delta (see
+ * ChatRoomsService), because a view is O(participants) and one per member
+ * would be O(participants²).
  */
 @Injectable()
 export class ChatRoomViews {
@@ -32,32 +36,40 @@ export class ChatRoomViews {
     return rooms.map((room) => toChatRoomResponse(room, viewerId, lastMessages.get(room.id) ?? null, profiles));
   }
 
-  /** chatRoomCreated to each of `userIds` (with their own unread count) after joining their sockets. */
+  /** Some participants of the room, as its view lists them, in the order of `userIds`. */
+  async participants(room: RoomWithParticipants, userIds: string[]): Promise<ParticipantView[]> {
+    const profiles = await this.users.profiles(userIds);
+    const byUser = participantsByUser(room);
+    return userIds.flatMap((id) => {
+      const participant = byUser.get(id);
+      return participant ? [toParticipantResponse(participant, profiles)] : [];
+    });
+  }
+
+  /**
+   * chatRoomCreated to `userIds` after joining their sockets. A view differs
+   * between users only by the unread count, and the users given a room share
+   * their read cursor (a new room, or newcomers who start with the history
+   * read): so one view, serialized once, normally fits them all.
+   */
   async announce(room: RoomWithParticipants, userIds: string[]): Promise<void> {
     this.emitter.joinRoom(userIds, room.id);
-    await this.sendEach(room, userIds, 'chatRoomCreated');
-  }
-
-  /** chatRoomUpdated to every participant, each with their own view. */
-  async broadcastUpdated(room: RoomWithParticipants): Promise<void> {
-    await this.sendEach(
-      room,
-      room.participants.map((p) => p.userId),
-      'chatRoomUpdated',
-    );
-  }
-
-  private async sendEach(
-    room: RoomWithParticipants,
-    userIds: string[],
-    event: 'chatRoomCreated' | 'chatRoomUpdated',
-  ): Promise<void> {
+    const byUser = participantsByUser(room);
+    const byUnread = new Map<number, string[]>();
+    for (const id of userIds) {
+      const unread = unreadCount(room, byUser.get(id));
+      const group = byUnread.get(unread);
+      if (group) group.push(id);
+      else byUnread.set(unread, [id]);
+    }
     const [profiles, lastMessages] = await Promise.all([
       this.users.profiles(room.participants.map((p) => p.userId)),
       this.lastMessages([room]),
     ]);
     const lastMessage = lastMessages.get(room.id) ?? null;
-    for (const id of userIds) this.emitter.toUsers([id], event, toChatRoomResponse(room, id, lastMessage, profiles));
+    for (const ids of byUnread.values()) {
+      this.emitter.toUsers(ids, 'chatRoomCreated', toChatRoomResponse(room, ids[0], lastMessage, profiles));
+    }
   }
 
   private async lastMessages(rooms: RoomWithParticipants[]): Promise<Map<string, MessageView>> {
@@ -68,4 +80,8 @@ export class ChatRoomViews {
     });
     return new Map(messages.map((m) => [m.chatRoomId, toMessageResponse(m)]));
   }
+}
+
+function participantsByUser(room: RoomWithParticipants): Map<string, ChatRoomParticipant> {
+  return new Map(room.participants.map((p) => [p.userId, p]));
 }

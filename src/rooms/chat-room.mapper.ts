@@ -1,6 +1,6 @@
 import type { ChatUserProfile } from '../config/chat-options';
 import type { ChatRoom, ChatRoomParticipant } from '../persistence/generated/prisma/client';
-import type { ChatRoomView, MessageView } from '../contract/chat.events';
+import type { ChatRoomView, MessageView, ParticipantView } from '../contract/chat.events';
 
 export type RoomWithParticipants = ChatRoom & { participants: ChatRoomParticipant[] };
 
@@ -31,17 +31,25 @@ export function toChatRoomResponse(
     createdAt: room.createdAt.toISOString(),
     updatedAt: room.updatedAt.toISOString(),
     lastMessageAt: room.lastMessageAt?.toISOString() ?? null,
-    participants: participants.map((p) => ({
-      userId: p.userId,
-      name: profiles.get(p.userId)?.name ?? p.userId,
-      avatarUrl: profiles.get(p.userId)?.avatarUrl ?? null,
-      role: p.role,
-      joinedAt: p.joinedAt.toISOString(),
-    })),
+    participants: participants.map((p) => toParticipantResponse(p, profiles)),
     lastMessage,
     unreadCount: unreadCount(
       room,
       room.participants.find((p) => p.userId === viewerId),
     ),
+  };
+}
+
+export function toParticipantResponse(
+  participant: Pick<ChatRoomParticipant, 'userId' | 'role' | 'joinedAt'>,
+  profiles: ReadonlyMap<string, ChatUserProfile>,
+): ParticipantView {
+  const profile = profiles.get(participant.userId);
+  return {
+    userId: participant.userId,
+    name: profile?.name ?? participant.userId,
+    avatarUrl: profile?.avatarUrl ?? null,
+    role: participant.role,
+    joinedAt: participant.joinedAt.toISOString(),
   };
 }

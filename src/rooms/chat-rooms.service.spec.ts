@@ -1,5 +1,5 @@
 import { ChatConfig } from '../config/chat-config';
-import type { ChatUserProfile } from '../config/chat-options';
+import type { ChatLimits, ChatUserProfile } from '../config/chat-options';
 import type { PrismaService } from '../persistence/prisma.service';
 import type { ChatEmitter } from '../realtime/chat.emitter';
 import { ChatUsersService } from '../users/chat-users.service';
@@ -26,6 +26,11 @@ function participant(userId: string, role: 'OWNER' | 'ADMIN' | 'MEMBER', joinedM
   };
 }
 
+/** A group of `size` participants: alice OWNER, then members. */
+function crowd(size: number): ReturnType<typeof participant>[] {
+  return [participant(A, 'OWNER'), ...Array.from({ length: size - 1 }, (_, i) => participant(`member-${i}`, 'MEMBER'))];
+}
+
 function room(
   type: 'DIRECT' | 'GROUP',
   participants: ReturnType<typeof participant>[],
@@ -49,13 +54,28 @@ describe(ChatRoomsService.name, () => {
   let prisma: any;
   let tx: any;
   let directory: { findByIds: jest.Mock<Promise<ChatUserProfile[]>, [string[]]> };
-  let emitter: jest.Mocked<Pick<ChatEmitter, 'toRoom' | 'toUsers' | 'toRoomAndUsers' | 'joinRoom' | 'leaveRoom'>>;
+  let emitter: Record<'toRoom' | 'toUsers' | 'toRoomAndUsers' | 'joinRoom' | 'leaveRoom', jest.Mock>;
+  /** Every broadcast, as socket.io serializes it: once per emitter call, whatever the number of recipients. */
+  let sent: { event: string; to: unknown; bytes: number }[];
   let service: ChatRoomsService;
+
+  /** The room as the service reads it: whole, or (requireParticipant) its type and one participant. */
+  function stored(r: RoomWithParticipants): void {
+    prisma.chatRoom.findUnique.mockImplementation(async (args: any) =>
+      args.select
+        ? {
+            type: r.type,
+            participants: r.participants.filter((p) => p.userId === args.select.participants.where.userId),
+          }
+        : r,
+    );
+  }
 
   beforeEach(() => {
     tx = {
       $queryRaw: jest.fn().mockResolvedValue([{ id: ROOM }]),
-      chatRoom: { findUniqueOrThrow: jest.fn() },
+      $executeRaw: jest.fn().mockResolvedValue(1),
+      chatRoom: { findUniqueOrThrow: jest.fn(), create: jest.fn() },
       chatRoomParticipant: {
         delete: jest.fn(),
         update: jest.fn(),
@@ -70,6 +90,7 @@ describe(ChatRoomsService.name, () => {
         create: jest.fn(),
         findMany: jest.fn(),
         update: jest.fn(),
+        updateManyAndReturn: jest.fn().mockResolvedValue([{ updatedAt: new Date(Date.UTC(2026, 0, 2)) }]),
       },
       chatRoomParticipant: { findMany: jest.fn(), groupBy: jest.fn().mockResolvedValue([]) },
       message: { findMany: jest.fn().mockResolvedValue([]) },
@@ -78,23 +99,34 @@ describe(ChatRoomsService.name, () => {
     };
     // The host's directory knows everyone but those a test removes.
     directory = { findByIds: jest.fn(async (ids: string[]) => ids.map((id) => ({ id, name: `User ${id}` }))) };
+    sent = [];
+    const record =
+      (kind: string) =>
+      (to: unknown, ...rest: unknown[]): void => {
+        const [event, payload] = kind === 'toRoomAndUsers' ? rest.slice(1) : rest;
+        sent.push({ event: event as string, to, bytes: JSON.stringify(payload).length });
+      };
     emitter = {
-      toRoom: jest.fn(),
-      toUsers: jest.fn(),
-      toRoomAndUsers: jest.fn(),
+      toRoom: jest.fn(record('toRoom')),
+      toUsers: jest.fn(record('toUsers')),
+      toRoomAndUsers: jest.fn(record('toRoomAndUsers')),
       joinRoom: jest.fn(),
       leaveRoom: jest.fn(),
     };
+    service = build({ maxRoomParticipants: 3, maxRoomsPerUser: 2 });
+  });
+
+  function build(limits: Partial<ChatLimits>): ChatRoomsService {
     const config = new ChatConfig({
       authenticate: () => null,
       users: directory,
       database: { dataDir: '/tmp/chat-unit' },
-      limits: { maxRoomParticipants: 3 },
+      limits,
     });
     const users = new ChatUsersService(config);
     const views = new ChatRoomViews(prisma as PrismaService, users, emitter as unknown as ChatEmitter);
-    service = new ChatRoomsService(prisma as PrismaService, users, emitter as unknown as ChatEmitter, views, config);
-  });
+    return new ChatRoomsService(prisma as PrismaService, users, emitter as unknown as ChatEmitter, views, config);
+  }
 
   describe('create', () => {
     it.each([
@@ -125,17 +157,27 @@ describe(ChatRoomsService.name, () => {
       );
     });
 
-    it('should make the creator OWNER, the others MEMBERs, and announce the room to each of them', async () => {
-      prisma.chatRoom.create.mockResolvedValue(room('GROUP', [participant(A, 'OWNER'), participant(B, 'MEMBER')]));
+    it('should refuse with LIMIT_REACHED, create nothing and announce nothing when a participant is at the group cap', async () => {
+      tx.chatRoomParticipant.groupBy.mockResolvedValue([{ userId: C, _count: { _all: 2 } }]);
+      await expect(service.create(A, { type: 'GROUP', name: 'Team', participantIds: [B, C] })).rejects.toMatchObject({
+        code: 'LIMIT_REACHED',
+        details: { userIds: [C], limit: 2 },
+      });
+      expect(tx.chatRoom.create).not.toHaveBeenCalled();
+      expect(sent).toEqual([]);
+    });
+
+    it('should make the creator OWNER, the others MEMBERs, and announce the room to all of them with one view', async () => {
+      tx.chatRoom.create.mockResolvedValue(room('GROUP', [participant(A, 'OWNER'), participant(B, 'MEMBER')]));
       const { room: view, created } = await service.create(A, { type: 'GROUP', name: 'Team', participantIds: [B] });
       expect(created).toBe(true);
-      expect(prisma.chatRoom.create.mock.calls[0][0].data.participants.create).toEqual([
+      expect(tx.chatRoom.create.mock.calls[0][0].data.participants.create).toEqual([
         { userId: A, role: 'OWNER' },
         { userId: B, role: 'MEMBER' },
       ]);
       expect(emitter.joinRoom).toHaveBeenCalledWith([A, B], ROOM);
-      expect(emitter.toUsers).toHaveBeenCalledWith([A], 'chatRoomCreated', expect.objectContaining({ id: ROOM }));
-      expect(emitter.toUsers).toHaveBeenCalledWith([B], 'chatRoomCreated', expect.objectContaining({ id: ROOM }));
+      expect(emitter.toUsers).toHaveBeenCalledTimes(1);
+      expect(emitter.toUsers).toHaveBeenCalledWith([A, B], 'chatRoomCreated', view);
       expect(view.participants.map((p) => p.role)).toEqual(['OWNER', 'MEMBER']);
       expect(view.participants.map((p) => p.name)).toEqual([`User ${A}`, `User ${B}`]);
     });
@@ -163,6 +205,22 @@ describe(ChatRoomsService.name, () => {
       const result = await service.findOrCreateDirect(A, B);
       expect(result).toMatchObject({ created: false, room: { id: ROOM } });
       expect(emitter.toUsers).not.toHaveBeenCalled();
+    });
+
+    it('should open a DIRECT room for users at the group cap: DIRECT rooms are not counted', async () => {
+      prisma.chatRoomParticipant.groupBy.mockResolvedValue([
+        { userId: A, _count: { _all: 99 } },
+        { userId: B, _count: { _all: 99 } },
+      ]);
+      tx.chatRoomParticipant.groupBy.mockResolvedValue([
+        { userId: A, _count: { _all: 99 } },
+        { userId: B, _count: { _all: 99 } },
+      ]);
+      prisma.chatRoom.findUnique.mockResolvedValue(null);
+      prisma.chatRoom.create.mockResolvedValue(room('DIRECT', [participant(A, 'MEMBER'), participant(B, 'MEMBER')]));
+      const result = await service.findOrCreateDirect(A, B);
+      expect(result.created).toBe(true);
+      expect(emitter.toUsers).toHaveBeenCalledWith([A, B], 'chatRoomCreated', result.room);
     });
   });
 
@@ -264,6 +322,7 @@ describe(ChatRoomsService.name, () => {
       expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'participantsAdded', {
         chatRoomId: ROOM,
         userIds: [B],
+        participants: [{ userId: B, name: `User ${B}`, avatarUrl: null, role: 'MEMBER', joinedAt: expect.any(String) }],
         addedBy: A,
       });
       expect(emitter.joinRoom).toHaveBeenCalledWith([B], ROOM);
@@ -275,6 +334,83 @@ describe(ChatRoomsService.name, () => {
       );
       await expect(service.addParticipants(B, ROOM, [C])).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
+
+    it('should refuse users at the group cap with LIMIT_REACHED naming them, and add nobody', async () => {
+      tx.chatRoom.findUniqueOrThrow.mockResolvedValue(room('GROUP', [participant(A, 'OWNER')]));
+      tx.chatRoomParticipant.groupBy.mockResolvedValue([
+        { userId: B, _count: { _all: 1 } },
+        { userId: C, _count: { _all: 2 } },
+      ]);
+      await expect(service.addParticipants(A, ROOM, [B, C])).rejects.toMatchObject({
+        code: 'LIMIT_REACHED',
+        details: { userIds: [C], limit: 2 },
+      });
+      expect(tx.chatRoomParticipant.createMany).not.toHaveBeenCalled();
+      expect(sent).toEqual([]);
+    });
+  });
+
+  // A room view lists every participant, so one per member is O(members²): room changes go once, as deltas.
+  describe('room-change broadcasts', () => {
+    const SIZES = [3, 1000];
+
+    it.each(SIZES)('should tell a room of %d of a rename with one small delta', async (size) => {
+      stored(room('GROUP', crowd(size)));
+      const view = await service.update(A, ROOM, 'Renamed');
+      expect(view.participants).toHaveLength(size);
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'chatRoomUpdated', {
+        chatRoomId: ROOM,
+        updatedAt: '2026-01-02T00:00:00.000Z',
+        updatedBy: A,
+        name: 'Renamed',
+      });
+      expect(sent).toEqual([{ event: 'chatRoomUpdated', to: ROOM, bytes: expect.any(Number) }]);
+      expect(sent[0].bytes).toBeLessThan(200);
+    });
+
+    it('should broadcast nothing for a rename to the current name', async () => {
+      stored(room('GROUP', crowd(3)));
+      prisma.chatRoom.updateManyAndReturn.mockResolvedValue([]);
+      await service.update(A, ROOM, 'Team');
+      expect(prisma.chatRoom.updateManyAndReturn).toHaveBeenCalledWith(
+        expect.objectContaining({ where: { id: ROOM, name: { not: 'Team' } } }),
+      );
+      expect(sent).toEqual([]);
+    });
+
+    it.each(SIZES)(
+      'should tell a room of %d that its last owner left with two small deltas, the heir named',
+      async (size) => {
+        tx.chatRoom.findUniqueOrThrow.mockResolvedValue(room('GROUP', crowd(size)));
+        await service.leave(A, ROOM);
+        expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'chatRoomUpdated', {
+          chatRoomId: ROOM,
+          updatedAt: '2026-01-01T00:00:00.000Z',
+          updatedBy: A,
+          roles: [{ userId: 'member-0', role: 'OWNER' }],
+        });
+        expect(sent.map((m) => m.event)).toEqual(['participantRemoved', 'chatRoomUpdated']);
+        for (const m of sent) expect(m.bytes).toBeLessThan(200);
+      },
+    );
+
+    it.each(SIZES)(
+      'should tell a room of %d of two newcomers with one delta, and give the newcomers one view',
+      async (size) => {
+        service = build({ maxRoomParticipants: 2000 });
+        const before = crowd(size);
+        tx.chatRoom.findUniqueOrThrow.mockResolvedValue(room('GROUP', before, 7));
+        // Newcomers start with the history read: they share one cursor, so one view fits both.
+        const newcomer = (id: string) => ({ ...participant(id, 'MEMBER'), lastReadSeq: 7, lastDeliveredSeq: 7 });
+        prisma.chatRoom.findUnique.mockResolvedValue(room('GROUP', [...before, newcomer(B), newcomer(C)], 7));
+        await service.addParticipants(A, ROOM, [B, C]);
+        expect(sent.map((m) => [m.event, m.to])).toEqual([
+          ['participantsAdded', ROOM],
+          ['chatRoomCreated', [B, C]],
+        ]);
+        expect(sent[0].bytes).toBeLessThan(400);
+      },
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import { ChatEmitter } from '../realtime/chat.emitter';
 import { ChatUsersService } from '../users/chat-users.service';
 import { RoomWithParticipants } from './chat-room.mapper';
 import { ChatRoomViews } from './chat-room-views';
+import { GroupQuota } from './group-quota';
 import type { CreateChatRoomDto } from './dto/chat-room.dto';
 
 const withParticipants = { participants: true } as const;
@@ -34,13 +35,17 @@ export function directKey(a: string, b: string): string {
  */
 @Injectable()
 export class ChatRoomsService {
+  private readonly quota: GroupQuota;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly users: ChatUsersService,
     private readonly emitter: ChatEmitter,
     private readonly views: ChatRoomViews,
     private readonly config: ChatConfig,
-  ) {}
+  ) {
+    this.quota = new GroupQuota(config.schema, config.limits.maxRoomsPerUser);
+  }
 
   async create(userId: string, dto: CreateChatRoomDto): Promise<CreateRoomResult> {
     const others = dto.participantIds;
@@ -67,24 +72,31 @@ export class ChatRoomsService {
         { field: 'name', errors: ['name is required for GROUP rooms'] },
       ]);
     }
+    const name = dto.name;
     this.assertRoomSize(others.length + 1);
     await this.users.assertExist(others);
-    await this.assertRoomQuota([userId, ...others]);
-    const room = await this.prisma.chatRoom.create({
-      data: {
-        type: 'GROUP',
-        name: dto.name,
-        participants: {
-          create: [{ userId, role: 'OWNER' }, ...others.map((id) => ({ userId: id, role: 'MEMBER' as const }))],
+    const room = await this.prisma.$transaction(async (tx) => {
+      await this.quota.reserve(tx, [userId, ...others]);
+      return tx.chatRoom.create({
+        data: {
+          type: 'GROUP',
+          name,
+          participants: {
+            create: [{ userId, role: 'OWNER' }, ...others.map((id) => ({ userId: id, role: 'MEMBER' as const }))],
+          },
         },
-      },
-      include: withParticipants,
+        include: withParticipants,
+      });
     });
     await this.views.announce(room, [userId, ...others]);
     return { room: await this.views.view(room, userId), created: true };
   }
 
-  /** The DIRECT room of a pair, created on first use. Racing creations end in one room (unique directKey). */
+  /**
+   * The DIRECT room of a pair, created on first use. Racing creations end in
+   * one room (unique directKey). Not counted by the group quota: nobody can
+   * lock another user out of direct messages by filling their groups.
+   */
   async findOrCreateDirect(userId: string, otherId: string): Promise<CreateRoomResult> {
     if (otherId === userId) {
       throw AppError.validation('a DIRECT room needs another user', [
@@ -95,7 +107,6 @@ export class ChatRoomsService {
     const existing = await this.prisma.chatRoom.findUnique({ where: { directKey: key }, include: withParticipants });
     if (existing) return { room: await this.views.view(existing, userId), created: false };
     await this.users.assertExist([otherId]);
-    await this.assertRoomQuota([userId, otherId]);
     try {
       const room = await this.prisma.chatRoom.create({
         data: {
@@ -184,15 +195,22 @@ export class ChatRoomsService {
   }
 
   async leave(userId: string, chatRoomId: string): Promise<{ chatRoomId: string }> {
-    const promoted = await this.inRoomTransaction(chatRoomId, async (tx, room) => {
+    const { heir, updatedAt } = await this.inRoomTransaction(chatRoomId, async (tx, room) => {
       const me = this.participantOf(room, userId);
       this.assertGroup(room, 'You cannot leave a DIRECT room');
       await tx.chatRoomParticipant.delete({ where: { chatRoomId_userId: { chatRoomId, userId } } });
-      return this.keepAnOwner(tx, room, me);
+      return { heir: await this.keepAnOwner(tx, room, me), updatedAt: room.updatedAt };
     });
     this.emitter.toRoomAndUsers(chatRoomId, [userId], 'participantRemoved', { chatRoomId, userId, removedBy: userId });
     this.emitter.leaveRoom([userId], chatRoomId);
-    if (promoted) await this.broadcastUpdated(chatRoomId);
+    if (heir) {
+      this.emitter.toRoom(chatRoomId, 'chatRoomUpdated', {
+        chatRoomId,
+        updatedAt: updatedAt.toISOString(),
+        updatedBy: userId,
+        roles: [{ userId: heir, role: 'OWNER' }],
+      });
+    }
     return { chatRoomId };
   }
 
@@ -209,7 +227,7 @@ export class ChatRoomsService {
       }
       this.assertRoomSize(room.participants.length + userIds.length);
       // Through `tx`: the embedded database has one connection, held by this transaction.
-      await this.assertRoomQuota(userIds, tx);
+      await this.quota.reserve(tx, userIds);
       // Newcomers start with the history marked read: no flood of unread for old messages.
       await tx.chatRoomParticipant.createMany({
         data: userIds.map((id) => ({
@@ -221,8 +239,10 @@ export class ChatRoomsService {
         })),
       });
     });
-    this.emitter.toRoom(chatRoomId, 'participantsAdded', { chatRoomId, userIds, addedBy: actorId });
     const room = await this.loadRoom(chatRoomId);
+    // The room hears of the newcomers only (O(added)); the newcomers, whose sockets join after it, get the whole room.
+    const participants = await this.views.participants(room, userIds);
+    this.emitter.toRoom(chatRoomId, 'participantsAdded', { chatRoomId, userIds, participants, addedBy: actorId });
     await this.views.announce(room, userIds);
     return this.views.view(room, actorId);
   }
@@ -253,14 +273,23 @@ export class ChatRoomsService {
     return this.views.view(await this.loadRoom(chatRoomId), actorId);
   }
 
+  /** Renames a group: one chatRoomUpdated delta to the room, whatever its size. */
   async update(actorId: string, chatRoomId: string, name: string): Promise<ChatRoomView> {
-    const room = await this.loadRoom(chatRoomId);
-    const actor = this.participantOf(room, actorId);
-    this.assertGroup(room, 'DIRECT rooms have no name');
+    const actor = await this.requireParticipant(actorId, chatRoomId);
+    if (actor.roomType !== 'GROUP') throw AppError.forbidden('DIRECT rooms have no name');
     if (!canManage(actor)) throw AppError.forbidden('Only the owner or an admin can rename the room');
-    if (room.name !== name) {
-      await this.prisma.chatRoom.update({ where: { id: chatRoomId }, data: { name } });
-      await this.broadcastUpdated(chatRoomId);
+    const renamed = await this.prisma.chatRoom.updateManyAndReturn({
+      where: { id: chatRoomId, name: { not: name } },
+      data: { name },
+      select: { updatedAt: true },
+    });
+    if (renamed.length > 0) {
+      this.emitter.toRoom(chatRoomId, 'chatRoomUpdated', {
+        chatRoomId,
+        updatedAt: renamed[0].updatedAt.toISOString(),
+        updatedBy: actorId,
+        name,
+      });
     }
     return this.getForUser(actorId, chatRoomId);
   }
@@ -289,21 +318,6 @@ export class ChatRoomsService {
     }
   }
 
-  /** MAX_ROOMS_PER_USER: refuses a room that would put any of `userIds` over it. */
-  private async assertRoomQuota(userIds: string[], db: Tx = this.prisma): Promise<void> {
-    const counts = await db.chatRoomParticipant.groupBy({
-      by: ['userId'],
-      where: { userId: { in: userIds } },
-      _count: { _all: true },
-    });
-    const full = counts.filter((c) => c._count._all >= this.config.limits.maxRoomsPerUser).map((c) => c.userId);
-    if (full.length > 0) {
-      throw new AppError(ErrorCode.CONFLICT, `A user can be in at most ${this.config.limits.maxRoomsPerUser} rooms`, {
-        userIds: full,
-      });
-    }
-  }
-
   /**
    * Membership changes run in a transaction that first locks the room row, so
    * concurrent changes to one room (two owners removing each other, two adds
@@ -327,22 +341,22 @@ export class ChatRoomsService {
     }
   }
 
-  /** When the last owner leaves a group, its longest-standing admin (else member) becomes owner. */
-  private async keepAnOwner(tx: Tx, room: RoomWithParticipants, leaver: ChatRoomParticipant): Promise<boolean> {
-    if (leaver.role !== 'OWNER') return false;
+  /** When the last owner leaves a group, its longest-standing admin (else member) becomes owner: their id. */
+  private async keepAnOwner(
+    tx: Tx,
+    room: RoomWithParticipants,
+    leaver: ChatRoomParticipant,
+  ): Promise<string | undefined> {
+    if (leaver.role !== 'OWNER') return undefined;
     const rest = room.participants.filter((p) => p.userId !== leaver.userId);
-    if (rest.length === 0 || rest.some((p) => p.role === 'OWNER')) return false;
+    if (rest.length === 0 || rest.some((p) => p.role === 'OWNER')) return undefined;
     const byTenure = [...rest].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime());
     const heir = byTenure.find((p) => p.role === 'ADMIN') ?? byTenure[0];
     await tx.chatRoomParticipant.update({
       where: { chatRoomId_userId: { chatRoomId: room.id, userId: heir.userId } },
       data: { role: 'OWNER' },
     });
-    return true;
-  }
-
-  private async broadcastUpdated(chatRoomId: string): Promise<void> {
-    await this.views.broadcastUpdated(await this.loadRoom(chatRoomId));
+    return heir.userId;
   }
 }
 

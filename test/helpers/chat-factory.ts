@@ -7,7 +7,7 @@ import type {
   ServerToClientEvents,
 } from '../../src/contract/chat.events';
 import { registerUser } from './http';
-import { ChatClient, connectChat, expectNoEvent, request, requestOk } from './socket';
+import { ChatClient, connectChat, recordNone, request, requestOk } from './socket';
 import type { TestApp } from './test-app';
 
 /** A registered user with one connected `/chat` socket. */
@@ -98,7 +98,8 @@ export interface Silence {
    * Asserts that nothing matching arrived since `expectSilence` was called:
    * a round trip on the watched socket first (socket.io keeps a socket's
    * packets in order, so anything broadcast to it before has arrived by the
-   * time the ack does), then a short expectNoEvent margin.
+   * time the ack does), then a short margin. For events sent at once, not
+   * batched ones such as `userStatus` (use recordNone's default wait).
    */
   verify(marginMs?: number): Promise<void>;
 }
@@ -115,22 +116,8 @@ export async function expectSilence<E extends ServerEvent>(
   predicate: (payload: PayloadOf<E>) => boolean = () => true,
 ): Promise<Silence> {
   if (socket.connected) await request(socket, 'getChatRooms', {});
-  const seen: PayloadOf<E>[] = [];
-  const listener = (payload: PayloadOf<E>): void => {
-    if (predicate(payload)) seen.push(payload);
-  };
-  (socket as any).on(event, listener);
-  return {
-    async verify(marginMs = 50) {
-      try {
-        if (socket.connected) await request(socket, 'getChatRooms', {});
-        await expectNoEvent(socket, event, marginMs, predicate);
-      } finally {
-        (socket as any).off(event, listener);
-      }
-      if (seen.length > 0) throw new Error(`unexpected ${String(event)}: ${JSON.stringify(seen)}`);
-    },
-  };
+  const none = recordNone(socket, event, predicate);
+  return { verify: (marginMs = 50) => none.verify(marginMs) };
 }
 
 /** expectSilence on several sockets at once. */

@@ -1,5 +1,6 @@
 import { io, Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../src/contract/chat.events';
+import { NEGATIVE_WAIT_MS } from './timings';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 type ServerEvent = keyof ServerToClientEvents;
@@ -118,24 +119,56 @@ export function collect<E extends ServerEvent>(socket: ChatClient, event: E): Pa
 }
 
 /**
- * Asserts that `event` does not arrive within `ms`. Used after an event that
- * was sent at the same time to others has been awaited, so the window is a
- * margin, not a guess.
+ * Lets whatever the server sent `socket` because of earlier actions arrive:
+ * a round trip on the socket (socket.io keeps one socket's packets in
+ * order, so whatever the server sent it before has arrived by the ack), then
+ * `ms` more for what the server sends later than an action's ack (batched
+ * presence, a disconnect the server handles after the client let go). The
+ * default outlasts every batching interval of the test app (timings.ts); an
+ * app configured otherwise, or another node, passes its own. Pair it with a
+ * `collect` started before the action to assert exactly what arrived.
  */
-export async function expectNoEvent<E extends ServerEvent>(
+export async function settle(socket: ChatClient, ms = NEGATIVE_WAIT_MS): Promise<void> {
+  if (socket.connected) await request(socket, 'getChatRooms', {});
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface NoneRecorder {
+  /** Asserts that nothing matching arrived since `recordNone` was called, after `settle(socket, ms)`. */
+  verify(ms?: number): Promise<void>;
+}
+
+/**
+ * Starts recording `event` (those matching `predicate`) on `socket`. Call it
+ * BEFORE the action that must not cause the event, then `verify()` after:
+ *
+ *     const none = recordNone(stranger, 'userStatus');
+ *     await connectChat(url, token);
+ *     await none.verify();
+ *
+ * A listener attached after the action misses an event that came quickly,
+ * and a wait shorter than the batching interval misses one that comes late.
+ */
+export function recordNone<E extends ServerEvent>(
   socket: ChatClient,
   event: E,
-  ms = 300,
   predicate: (payload: PayloadOf<E>) => boolean = () => true,
-): Promise<void> {
+): NoneRecorder {
   const seen: PayloadOf<E>[] = [];
   const listener = (payload: PayloadOf<E>): void => {
     if (predicate(payload)) seen.push(payload);
   };
   (socket as any).on(event, listener);
-  await new Promise((r) => setTimeout(r, ms));
-  (socket as any).off(event, listener);
-  if (seen.length > 0) throw new Error(`unexpected ${String(event)}: ${JSON.stringify(seen)}`);
+  return {
+    async verify(ms = NEGATIVE_WAIT_MS) {
+      try {
+        await settle(socket, ms);
+      } finally {
+        (socket as any).off(event, listener);
+      }
+      if (seen.length > 0) throw new Error(`unexpected ${String(event)}: ${JSON.stringify(seen)}`);
+    },
+  };
 }
 
 /** Closes every socket the helpers opened (call in afterEach/afterAll). */

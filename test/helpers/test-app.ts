@@ -7,6 +7,7 @@ import { configureApp } from '../../demo/app.setup';
 import { PrismaService } from '../../src/persistence/prisma.service';
 import { UsersService } from '../../demo/users/users.service';
 import { createTestDatabase, TestDatabase } from './test-database';
+import { TEST_PRESENCE_ANNOUNCE_MS } from './timings';
 
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
 
@@ -48,10 +49,12 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
         RATE_LIMIT_ROOMS: '100000/1s',
         RATE_LIMIT_JOINS: '100000/1s',
         RATE_LIMIT_SOCKET_EVENTS: '100000/1s',
+        // Suites register many users from one IP.
+        RATE_LIMIT_AUTH: '100000/1s',
         ...database.env,
         ...options.env,
       },
-      options.chat,
+      withTestTimings(options),
     ),
     { logger: ['error'], abortOnError: false },
   );
@@ -67,6 +70,21 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     async close({ keepDatabase = false } = {}) {
       await app.close();
       if (!keepDatabase) await database.drop();
+    },
+  };
+}
+
+/** The test app's chat options: short presence batches (timings.ts) unless the test sets its own. */
+function withTestTimings({ env = {}, chat = {} }: StartOptions): Partial<ChatModuleOptions> {
+  const ms = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
+  return {
+    ...chat,
+    // This replaces the demo's whole `presence` option, so its mapping of the two variables is repeated.
+    presence: {
+      heartbeatMs: ms(env.PRESENCE_HEARTBEAT_MS),
+      ttlMs: ms(env.PRESENCE_TTL_MS),
+      announceMs: TEST_PRESENCE_ANNOUNCE_MS,
+      ...chat.presence,
     },
   };
 }

@@ -9,39 +9,38 @@ import {
   IsOptional,
   IsString,
   IsUrl,
-  IsUUID,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsChatId } from '../../common/chat-id.validator';
+import { LengthInCodePoints, MaxCodePoints } from '../../common/code-points.validator';
+import { PG_INT_MAX } from '../../common/pg-int';
 import { trim } from '../../common/transforms';
 import type { MessageType } from '../../contract/chat.events';
 
 export const MAX_ATTACHMENTS = 10;
-/** A hard ceiling before the configurable MAX_MESSAGE_LENGTH is checked, so huge strings are refused early. */
+/** A hard ceiling (characters) before the configurable MAX_MESSAGE_LENGTH is checked, so huge strings are refused early. */
 const HARD_MAX_CONTENT = 100_000;
-const uuid = { message: '$property must be a UUID' };
 
 export class AttachmentDto {
   @ApiProperty({ example: 'https://files.example.com/cat.png' })
   @IsString()
-  @MaxLength(2048)
+  @MaxCodePoints(2048)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url!: string;
 
   @ApiPropertyOptional({ maxLength: 255 })
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @LengthInCodePoints(1, 255)
   name?: string;
 
   @ApiPropertyOptional({ example: 'image/png' })
   @IsOptional()
   @IsString()
-  @MaxLength(127)
+  @MaxCodePoints(127)
   @Matches(/^[\w.+-]+\/[\w.+-]+$/, { message: 'mimeType must look like type/subtype' })
   mimeType?: string;
 
@@ -59,7 +58,7 @@ export class MessageBodyDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @MaxLength(HARD_MAX_CONTENT)
+  @MaxCodePoints(HARD_MAX_CONTENT)
   content?: string;
 
   @ApiPropertyOptional({ enum: ['TEXT', 'IMAGE', 'FILE'], default: 'TEXT' })
@@ -78,14 +77,14 @@ export class MessageBodyDto {
   @ApiPropertyOptional({ maxLength: 100, description: 'Idempotency key, unique per sender' })
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @LengthInCodePoints(1, 100)
   clientMessageId?: string;
 }
 
 /** `sendMessage` over the socket: exactly one of chatRoomId / recipientId. */
 export class SendMessageDto extends MessageBodyDto {
   @IsOptional()
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId?: string;
 
   @IsOptional()
@@ -97,33 +96,35 @@ export class EditMessageBodyDto {
   @ApiProperty()
   @Transform(trim)
   @IsString()
-  @MaxLength(HARD_MAX_CONTENT)
+  @MaxCodePoints(HARD_MAX_CONTENT)
   content!: string;
 }
 
 export class EditMessageDto extends EditMessageBodyDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   messageId!: string;
 }
 
 export class MessageRefDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   messageId!: string;
 }
 
 /** `getMessages` over the socket: numbers must be numbers. */
 export class GetMessagesDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId!: string;
 
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(PG_INT_MAX)
   beforeSeq?: number;
 
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(PG_INT_MAX)
   afterSeq?: number;
 
   @IsOptional()
@@ -143,6 +144,7 @@ export class MessagesQueryDto {
   @Transform(queryInt)
   @IsInt()
   @Min(1)
+  @Max(PG_INT_MAX)
   beforeSeq?: number;
 
   @ApiPropertyOptional({ description: 'Page of messages with seq > afterSeq (catch-up)' })
@@ -150,6 +152,7 @@ export class MessagesQueryDto {
   @Transform(queryInt)
   @IsInt()
   @Min(0)
+  @Max(PG_INT_MAX)
   afterSeq?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

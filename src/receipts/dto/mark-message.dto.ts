@@ -1,15 +1,13 @@
 import { ApiProperty } from '../../common/openapi';
-import { IsUUID } from 'class-validator';
-
-const uuid = { message: '$property must be a UUID' };
+import { IsChatId } from '../../common/chat-id.validator';
 
 export class MarkMessageBodyDto {
   @ApiProperty({ format: 'uuid', description: 'The newest message read; every earlier one counts as read too' })
-  @IsUUID('all', uuid)
+  @IsChatId()
   messageId!: string;
 }
 
 export class MarkMessageDto extends MarkMessageBodyDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId!: string;
 }

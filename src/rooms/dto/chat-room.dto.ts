@@ -1,24 +1,14 @@
 import { IsUserId } from '../../common/user-id.validator';
 import { ApiProperty, ApiPropertyOptional } from '../../common/openapi';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsChatId } from '../../common/chat-id.validator';
+import { LengthInCodePoints } from '../../common/code-points.validator';
 import { trim } from '../../common/transforms';
 import type { ChatRoomType } from '../../contract/chat.events';
 
 /** Most users one request may name; the per-room cap is MAX_ROOM_PARTICIPANTS. */
 export const MAX_IDS_PER_REQUEST = 100;
-
-const uuid = { message: '$property must be a UUID' };
 
 export class CreateChatRoomDto {
   @ApiProperty({ enum: ['DIRECT', 'GROUP'] })
@@ -29,7 +19,7 @@ export class CreateChatRoomDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @LengthInCodePoints(1, 100)
   name?: string;
 
   @ApiProperty({
@@ -46,7 +36,7 @@ export class CreateChatRoomDto {
 
 export class ChatRoomRefDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId!: string;
 }
 
@@ -61,12 +51,12 @@ export class AddParticipantsBodyDto {
 }
 
 export class AddParticipantsDto extends AddParticipantsBodyDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId!: string;
 }
 
 export class RemoveParticipantDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId!: string;
 
   @IsUserId()
@@ -77,12 +67,12 @@ export class UpdateChatRoomBodyDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
   @Transform(trim)
   @IsString()
-  @Length(1, 100)
+  @LengthInCodePoints(1, 100)
   name!: string;
 }
 
 export class UpdateChatRoomDto extends UpdateChatRoomBodyDto {
-  @IsUUID('all', uuid)
+  @IsChatId()
   chatRoomId!: string;
 }
 

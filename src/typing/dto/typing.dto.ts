@@ -1,7 +1,8 @@
-import { IsBoolean, IsUUID } from 'class-validator';
+import { IsBoolean } from 'class-validator';
+import { IsChatId } from '../../common/chat-id.validator';
 
 export class TypingDto {
-  @IsUUID('all', { message: '$property must be a UUID' })
+  @IsChatId()
   chatRoomId!: string;
 
   @IsBoolean()
