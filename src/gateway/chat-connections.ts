@@ -29,6 +29,8 @@ export class ChatConnections {
   private namespace: ChatNamespace | undefined;
   private backpressure: BackpressureMonitor | undefined;
   private readonly handshaking = new HandshakingSockets();
+  private resyncing: Promise<void> | undefined;
+  private resyncAgain: Promise<void> | undefined;
 
   constructor(
     private readonly rooms: ChatRoomsService,
@@ -144,9 +146,28 @@ export class ChatConnections {
     for (const room of missing) if (!still.has(room)) await socket.leave(room);
   }
 
-  /** After a Redis outage anywhere: this process's sockets re-checked (rooms, then sessions). */
-  private async resync(): Promise<void> {
-    for (const socket of this.namespace?.sockets.values() ?? []) await this.reconcile(socket);
-    await this.sessions.revalidateAll();
+  /**
+   * After a Redis outage anywhere: this process's sockets re-checked (rooms,
+   * then sessions). When Redis itself restarts every process reconnects and
+   * asks every other one: requests that arrive while a pass runs are served
+   * by one more pass, not one each.
+   */
+  private resync(): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain ??= this.resyncing.then(() => {
+        this.resyncAgain = undefined;
+        return this.resync();
+      });
+      return this.resyncAgain;
+    }
+    this.resyncing = (async () => {
+      try {
+        for (const socket of this.namespace?.sockets.values() ?? []) await this.reconcile(socket);
+        await this.sessions.revalidateAll();
+      } finally {
+        this.resyncing = undefined;
+      }
+    })();
+    return this.resyncing;
   }
 }
