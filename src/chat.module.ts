@@ -22,6 +22,12 @@ import { ChatHealthService } from './health/chat-health.service';
 import { MessageWriter } from './messages/message-writer';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
+import { MessageLocks } from './messages/message-locks';
+import { MessageViews } from './messages/message-views';
+import { PinsController } from './pins/pins.controller';
+import { PinsService } from './pins/pins.service';
+import { ReactionsController } from './reactions/reactions.controller';
+import { ReactionsService } from './reactions/reactions.service';
 import { NotificationsService } from './notifications/notifications.service';
 import { LoggingOfflineNotifier, OfflineNotifier } from './notifications/offline-notifier';
 import { prismaProvider } from './persistence/persistence.providers';
@@ -39,6 +45,10 @@ import { ChatRoomsService } from './rooms/chat-rooms.service';
 import { TypingService } from './typing/typing.service';
 import { LocalTypingStore, TypingStore } from './typing/typing.store';
 import { ChatUsersService } from './users/chat-users.service';
+import { MutesController } from './mutes/mutes.controller';
+import { MutesService } from './mutes/mutes.service';
+import { BlocksController } from './blocks/blocks.controller';
+import { BlocksService } from './blocks/blocks.service';
 
 /** The services a host injects; everything else stays inside. */
 const EXPORTED = [
@@ -49,6 +59,10 @@ const EXPORTED = [
   NotificationsService,
   ChatSessionsService,
   ChatHealthService,
+  ReactionsService,
+  PinsService,
+  MutesService,
+  BlocksService,
 ];
 
 const PROVIDERS: Provider[] = [
@@ -85,6 +99,8 @@ const PROVIDERS: Provider[] = [
   ChatUsersService,
   ChatRoomViews,
   MessageWriter,
+  MessageViews,
+  MessageLocks,
   TypingService,
   ChatLifecycle,
   RateLimitService,
@@ -132,9 +148,18 @@ function withChat(definition: DynamicModule, extras: ChatModuleExtras): DynamicM
   const namespace = extras.namespace ?? '/chat';
   const http = { enabled: true, prefix: '', ...extras.http };
   const controllers = http.enabled
-    ? ([ReceiptsController, ChatRoomsController, MessagesController, PresenceController] as Type<unknown>[]).map((c) =>
-        underPrefix(c, http.prefix),
-      )
+    ? (
+        [
+          ReceiptsController,
+          ChatRoomsController,
+          MessagesController,
+          ReactionsController,
+          PinsController,
+          PresenceController,
+          MutesController,
+          BlocksController,
+        ] as Type<unknown>[]
+      ).map((c) => underPrefix(c, http.prefix))
     : [];
   return {
     ...definition,

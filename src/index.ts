@@ -30,9 +30,18 @@ export {
   type SendResult,
   type HistoryQuery,
 } from './messages/messages.service';
+export {
+  ReactionsService,
+  MAX_EMOJI_PER_MESSAGE,
+  type AddReactionResult,
+  type ReactionsQuery,
+} from './reactions/reactions.service';
+export { PinsService, MAX_PINS_PER_ROOM, type PinResult } from './pins/pins.service';
 export { PresenceService } from './presence/presence.service';
 export { ReceiptsService, type UnreadSummary } from './receipts/receipts.service';
 export { NotificationsService } from './notifications/notifications.service';
+export { MutesService } from './mutes/mutes.service';
+export { BlocksService } from './blocks/blocks.service';
 export { OfflineNotifier } from './notifications/offline-notifier';
 export { ChatSessionsService } from './gateway/session-policy';
 export { ChatHealthService, type ChatHealth } from './health/chat-health.service';

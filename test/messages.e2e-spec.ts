@@ -83,6 +83,9 @@ describe('messages (e2e)', () => {
         createdAt: expect.stringMatching(ISO),
         editedAt: null,
         deletedAt: null,
+        reactions: [],
+        pinnedAt: null,
+        pinnedBy: null,
       });
       expect(stored).toMatchObject({
         chatRoomId: room.id,
@@ -649,6 +652,9 @@ describe('messages (e2e)', () => {
         createdAt: stored[0].createdAt.toISOString(),
         editedAt: null,
         deletedAt: null,
+        reactions: [],
+        pinnedAt: null,
+        pinnedBy: null,
       });
     });
 
@@ -806,6 +812,9 @@ describe('messages (e2e)', () => {
         createdAt: expect.stringMatching(ISO),
         editedAt: null,
         deletedAt: null,
+        reactions: [],
+        pinnedAt: null,
+        pinnedBy: null,
       });
       for (const event of await Promise.all(delivered)) expect(event).toEqual(res.body);
       await silentOut.verify();

@@ -66,6 +66,7 @@ describe(ChatConfig.name, () => {
       maxMessageLength: 10,
       maxRoomParticipants: 1000,
       maxRoomsPerUser: 1000,
+      maxBlockedUsers: 1000,
       slowConsumerMaxBytes: 1024 * 1024,
       maxSocketsPerUser: 20,
     });

@@ -21,6 +21,7 @@ const DEFAULT_LIMITS: ChatLimits = {
   maxMessageLength: 4000,
   maxRoomParticipants: 1000,
   maxRoomsPerUser: 1000,
+  maxBlockedUsers: 1000,
   slowConsumerMaxBytes: 1024 * 1024,
   maxSocketsPerUser: 20,
 };

@@ -95,6 +95,8 @@ export interface ChatLimits {
   maxRoomParticipants: number;
   /** GROUP rooms one user can be in, created or added to (DIRECT rooms are not counted). Default 1000. */
   maxRoomsPerUser: number;
+  /** Users one user can block. Default 1000. */
+  maxBlockedUsers: number;
   /** Bytes queued for one socket before it is cut as a slow consumer. Default 1 MiB. */
   slowConsumerMaxBytes: number;
   /**

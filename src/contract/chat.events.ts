@@ -35,6 +35,21 @@ export interface MessageView {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /**
+   * Counts per emoji, in the order each was first used. `me`: the viewer reacted with it. In broadcasts
+   * (`newMessage`, `messageUpdated`), which have no single viewer, `me` is false: keep your own from
+   * `reactionAdded`/`reactionRemoved`. Empty once deleted.
+   */
+  reactions: ReactionSummary[];
+  /** When and by whom the message was pinned; null when it is not. */
+  pinnedAt: string | null;
+  pinnedBy: string | null;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  me: boolean;
 }
 
 export interface ParticipantView {
@@ -58,6 +73,8 @@ export interface ChatRoomView {
   lastMessage: MessageView | null;
   /** Messages by others after the receiving user's read cursor (deleted ones included). */
   unreadCount: number;
+  /** Until when the receiving user muted the room (`9999-12-31T23:59:59.999Z`: until unmuted); null when not muted. */
+  mutedUntil: string | null;
 }
 
 export interface MessagePage {
@@ -123,6 +140,22 @@ export interface MarkMessagePayload {
   chatRoomId: string;
   messageId: string;
 }
+export interface MuteChatRoomPayload {
+  chatRoomId: string;
+  /** ISO 8601, in the future; absent: until unmuted. */
+  until?: string;
+}
+export interface ReactionPayload {
+  messageId: string;
+  /** One emoji (a grapheme: keycaps, flags and ZWJ sequences included) or a `:short_code:` of at most 64 characters. */
+  emoji: string;
+}
+export interface GetReactionsPayload extends ReactionPayload {
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** 1–100, default 50. */
+  limit?: number;
+}
 
 // ---- server → client payloads ----
 
@@ -184,11 +217,53 @@ export interface MessageStatusEvent {
   status: DeliveryStatus;
   at: string;
 }
+/** A user you blocked (`blockUser`'s ack, `getBlockedUsers`). */
+export interface BlockedUser {
+  userId: string;
+  /** From the host's directory (the id when the host no longer knows the user). */
+  name: string;
+  avatarUrl: string | null;
+  blockedAt: string;
+}
+/** `muteChatRoom`/`unmuteChatRoom`'s ack and `chatRoomMuteChanged`: `mutedUntil` as in ChatRoomView. */
+export interface MuteState {
+  chatRoomId: string;
+  mutedUntil: string | null;
+}
 export interface ReadState {
   chatRoomId: string;
   lastDeliveredSeq: number;
   lastReadSeq: number;
   unreadCount: number;
+}
+/** `reactionAdded` / `reactionRemoved`, and their acks. */
+export interface ReactionEvent {
+  chatRoomId: string;
+  messageId: string;
+  userId: string;
+  emoji: string;
+}
+export interface ReactionUser {
+  userId: string;
+  /** From the host's directory (the id when the host no longer knows the user). */
+  name: string;
+  avatarUrl: string | null;
+  reactedAt: string;
+}
+export interface ReactionPage {
+  /** Oldest reaction first. */
+  users: ReactionUser[];
+  /** Pass it as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+/** `messagePinned` / `messageUnpinned`, and `pinMessage`'s ack. */
+export interface MessagePinEvent {
+  chatRoomId: string;
+  messageId: string;
+  pinnedBy: string;
+  pinnedAt: string;
+  /** `messageUnpinned` only: who unpinned it (also by deleting the message). */
+  unpinnedBy?: string;
 }
 export interface NotificationEvent<T = unknown> {
   type: string;
@@ -212,6 +287,18 @@ export interface ClientToServerEvents {
   getOnlineUsers: (payload: GetOnlineUsersPayload, ack: AckCallback<{ userIds: string[] }>) => void;
   markAsDelivered: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
   markAsRead: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
+  markAsUnread: (payload: MarkMessagePayload, ack: AckCallback<ReadState>) => void;
+  muteChatRoom: (payload: MuteChatRoomPayload, ack: AckCallback<MuteState>) => void;
+  unmuteChatRoom: (payload: ChatRoomRef, ack: AckCallback<MuteState>) => void;
+  blockUser: (payload: { userId: string }, ack: AckCallback<BlockedUser>) => void;
+  unblockUser: (payload: { userId: string }, ack: AckCallback<{ userId: string }>) => void;
+  getBlockedUsers: (payload: Record<string, never>, ack: AckCallback<BlockedUser[]>) => void;
+  addReaction: (payload: ReactionPayload, ack: AckCallback<ReactionEvent>) => void;
+  removeReaction: (payload: ReactionPayload, ack: AckCallback<ReactionEvent>) => void;
+  getReactions: (payload: GetReactionsPayload, ack: AckCallback<ReactionPage>) => void;
+  pinMessage: (payload: MessageRef, ack: AckCallback<MessagePinEvent>) => void;
+  unpinMessage: (payload: MessageRef, ack: AckCallback<{ chatRoomId: string; messageId: string }>) => void;
+  getPinnedMessages: (payload: ChatRoomRef, ack: AckCallback<MessageView[]>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -226,6 +313,14 @@ export interface ServerToClientEvents {
   userTyping: (event: UserTypingEvent) => void;
   userStatus: (event: UserStatusEvent) => void;
   messageStatus: (event: MessageStatusEvent) => void;
+  /** To the user's own sockets only: their read cursor moved back (markAsUnread). */
+  readStateChanged: (state: ReadState) => void;
+  /** To the user's own sockets only: they muted or unmuted a room. */
+  chatRoomMuteChanged: (state: MuteState) => void;
+  reactionAdded: (event: ReactionEvent) => void;
+  reactionRemoved: (event: ReactionEvent) => void;
+  messagePinned: (event: MessagePinEvent) => void;
+  messageUnpinned: (event: MessagePinEvent) => void;
   notification: (event: NotificationEvent) => void;
   /** An error for an event that was sent without an ack callback. */
   exception: (error: ErrorBody) => void;

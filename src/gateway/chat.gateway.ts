@@ -13,11 +13,16 @@ import { AppError, ErrorCode } from '../common/app-error';
 import { createValidationPipe } from '../common/validation';
 import {
   Ack,
+  BlockedUser,
   ChatRoomRef,
   ChatRoomView,
   MessageDeletedEvent,
   MessagePage,
+  MessagePinEvent,
   MessageView,
+  MuteState,
+  ReactionEvent,
+  ReactionPage,
   ReadState,
   roomChannel,
   TypingPayload,
@@ -27,8 +32,15 @@ import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from '.
 import { GetOnlineUsersDto } from '../presence/dto/presence.dto';
 import { PresenceService } from '../presence/presence.service';
 import { MarkMessageDto } from '../receipts/dto/mark-message.dto';
+import { MuteChatRoomDto } from '../mutes/dto/mute.dto';
+import { BlockUserDto } from '../blocks/dto/block.dto';
+import { BlocksService } from '../blocks/blocks.service';
+import { MutesService } from '../mutes/mutes.service';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { ReceiptsService } from '../receipts/receipts.service';
+import { GetReactionsDto, ReactionDto } from '../reactions/dto/reaction.dto';
+import { PinsService } from '../pins/pins.service';
+import { ReactionsService } from '../reactions/reactions.service';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
 import { TypingDto } from '../typing/dto/typing.dto';
 import { TypingService } from '../typing/typing.service';
@@ -71,6 +83,10 @@ export class ChatGateway
     private readonly presence: PresenceService,
     private readonly typing: TypingService,
     private readonly receipts: ReceiptsService,
+    private readonly reactions: ReactionsService,
+    private readonly pins: PinsService,
+    private readonly mutes: MutesService,
+    private readonly blocks: BlocksService,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
@@ -203,6 +219,74 @@ export class ChatGateway
   @SubscribeMessage('markAsRead')
   markAsRead(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
     return this.receipts.markAsRead(socket.data.userId, dto.chatRoomId, dto.messageId);
+  }
+
+  @SubscribeMessage('addReaction')
+  @RateLimit('messages')
+  async addReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ReactionDto): Promise<ReactionEvent> {
+    return (await this.reactions.add(socket.data.userId, dto.messageId, dto.emoji)).reaction;
+  }
+
+  @SubscribeMessage('removeReaction')
+  @RateLimit('messages')
+  removeReaction(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ReactionDto): Promise<ReactionEvent> {
+    return this.reactions.remove(socket.data.userId, dto.messageId, dto.emoji);
+  }
+
+  @SubscribeMessage('getReactions')
+  getReactions(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: GetReactionsDto): Promise<ReactionPage> {
+    return this.reactions.list(socket.data.userId, dto.messageId, dto.emoji, dto);
+  }
+
+  @SubscribeMessage('pinMessage')
+  @RateLimit('messages')
+  async pinMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MessageRefDto): Promise<MessagePinEvent> {
+    return (await this.pins.pin(socket.data.userId, dto.messageId)).pin;
+  }
+
+  @SubscribeMessage('unpinMessage')
+  @RateLimit('messages')
+  unpinMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MessageRefDto): Promise<MessageDeletedEvent> {
+    return this.pins.unpin(socket.data.userId, dto.messageId);
+  }
+
+  @SubscribeMessage('getPinnedMessages')
+  getPinnedMessages(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<MessageView[]> {
+    return this.pins.list(socket.data.userId, dto.chatRoomId);
+  }
+
+  @SubscribeMessage('markAsUnread')
+  markAsUnread(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MarkMessageDto): Promise<ReadState> {
+    return this.receipts.markAsUnread(socket.data.userId, dto.chatRoomId, dto.messageId);
+  }
+
+  @SubscribeMessage('muteChatRoom')
+  @RateLimit('rooms')
+  muteChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MuteChatRoomDto): Promise<MuteState> {
+    return this.mutes.mute(socket.data.userId, dto.chatRoomId, dto.until);
+  }
+
+  @SubscribeMessage('unmuteChatRoom')
+  @RateLimit('rooms')
+  unmuteChatRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ChatRoomRefDto): Promise<MuteState> {
+    return this.mutes.unmute(socket.data.userId, dto.chatRoomId);
+  }
+
+  @SubscribeMessage('blockUser')
+  @RateLimit('rooms')
+  blockUser(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: BlockUserDto): Promise<BlockedUser> {
+    return this.blocks.block(socket.data.userId, dto.userId);
+  }
+
+  @SubscribeMessage('unblockUser')
+  @RateLimit('rooms')
+  unblockUser(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: BlockUserDto): Promise<{ userId: string }> {
+    return this.blocks.unblock(socket.data.userId, dto.userId);
+  }
+
+  @SubscribeMessage('getBlockedUsers')
+  getBlockedUsers(@ConnectedSocket() socket: ChatSocket, @MessageBody() _dto: EmptyDto): Promise<BlockedUser[]> {
+    return this.blocks.list(socket.data.userId);
   }
 
   /**

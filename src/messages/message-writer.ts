@@ -273,10 +273,11 @@ export class MessageWriter {
       attachments: p.input.attachments,
       clientMessageId: p.input.clientMessageId,
     }));
-    const [rooms, participants, messages] = [
+    const [rooms, participants, messages, blocks] = [
       this.prisma.table('ChatRoom'),
       this.prisma.table('ChatRoomParticipant'),
       this.prisma.table('Message'),
+      this.prisma.table('UserBlock'),
     ];
     const messageType = Prisma.raw(`${this.prisma.database.table('MessageType')}`);
     const lockMode = Prisma.raw(skipLocked ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE');
@@ -287,6 +288,12 @@ export class MessageWriter {
       ), allowed AS (
         SELECT i.* FROM input i
          WHERE EXISTS (SELECT 1 FROM ${participants} p WHERE p."chatRoomId" = i."chatRoomId" AND p."userId" = i."senderId")
+           -- Not into a DIRECT room whose other participant blocked the sender (an index probe; none for most senders).
+           AND NOT EXISTS (
+                SELECT 1 FROM ${blocks} b
+                  JOIN ${participants} o ON o."chatRoomId" = i."chatRoomId" AND o."userId" = b."blockerId"
+                  JOIN ${rooms} d ON d."id" = i."chatRoomId" AND d."type" = 'DIRECT'
+                 WHERE b."blockedId" = i."senderId")
            AND (i."clientMessageId" IS NULL OR NOT EXISTS (
                 SELECT 1 FROM ${messages} m WHERE m."senderId" = i."senderId" AND m."clientMessageId" = i."clientMessageId"))
       ), counts AS (

@@ -1,9 +1,17 @@
 import type { Message } from '../persistence/generated/prisma/client';
-import type { Attachment, MessageView } from '../contract/chat.events';
+import type { Attachment, MessageView, ReactionSummary } from '../contract/chat.events';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-export function toMessageResponse(message: Message): MessageView {
+/** What a view adds to the row: reactions (for one viewer) and the pin. A new message has neither. */
+export interface MessageExtras {
+  reactions: ReactionSummary[];
+  pin: { pinnedAt: Date; pinnedBy: string } | null;
+}
+
+const NONE: MessageExtras = { reactions: [], pin: null };
+
+export function toMessageResponse(message: Message, extras: MessageExtras = NONE): MessageView {
   const deleted = message.deletedAt !== null;
   return {
     id: message.id,
@@ -17,5 +25,8 @@ export function toMessageResponse(message: Message): MessageView {
     createdAt: iso(message.createdAt)!,
     editedAt: iso(message.editedAt),
     deletedAt: iso(message.deletedAt),
+    reactions: deleted ? [] : extras.reactions,
+    pinnedAt: extras.pin && !deleted ? iso(extras.pin.pinnedAt) : null,
+    pinnedBy: extras.pin && !deleted ? extras.pin.pinnedBy : null,
   };
 }

@@ -3,6 +3,8 @@ import { ChatConfig } from '../config/chat-config';
 import type { PrismaService } from '../persistence/prisma.service';
 import type { ChatEmitter } from '../realtime/chat.emitter';
 import type { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { MessageLocks } from './message-locks';
+import { MessageViews } from './message-views';
 import { MessagesService } from './messages.service';
 
 const A = '00000000-0000-4000-8000-00000000000a';
@@ -46,6 +48,18 @@ describe(MessagesService.name, () => {
         updateMany: jest.fn(),
       },
       chatRoom: { findUnique: jest.fn().mockResolvedValue(null) },
+      messageReaction: {
+        groupBy: jest.fn().mockResolvedValue([]),
+        findMany: jest.fn().mockResolvedValue([]),
+        deleteMany: jest.fn().mockResolvedValue({ count: 0 }),
+      },
+      pinnedMessage: {
+        findMany: jest.fn().mockResolvedValue([]),
+        findUnique: jest.fn().mockResolvedValue(null),
+        delete: jest.fn(),
+      },
+      $executeRaw: jest.fn().mockResolvedValue(1),
+      $transaction: jest.fn((fn: (tx: unknown) => unknown) => fn(prisma)),
     };
     rooms = { requireParticipant: jest.fn(), findOrCreateDirect: jest.fn() };
     emitter = { toRoom: jest.fn() };
@@ -68,6 +82,8 @@ describe(MessagesService.name, () => {
       notifications as any,
       writer as any,
       limits as any,
+      new MessageViews(prisma as PrismaService),
+      new MessageLocks(config),
     );
   });
 
@@ -219,6 +235,34 @@ describe(MessagesService.name, () => {
     it('should answer NOT_FOUND for a message outside the user’s rooms', async () => {
       prisma.message.findFirst.mockResolvedValue(null);
       await expect(service.delete(B, row(1).id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('should clear reactions and the pin under the locks, and broadcast messageUnpinned after messageDeleted', async () => {
+      const pinnedAt = new Date(Date.UTC(2026, 0, 2));
+      prisma.message.findFirst.mockResolvedValue(row(1, { senderId: A }));
+      prisma.message.updateMany.mockResolvedValue({ count: 1 });
+      prisma.pinnedMessage.findUnique.mockResolvedValue({
+        messageId: row(1).id,
+        chatRoomId: ROOM,
+        pinnedBy: B,
+        pinnedAt,
+      });
+      await service.delete(A, row(1).id);
+      // Both locks (room pins, message reactions) before the update.
+      expect(prisma.$executeRaw).toHaveBeenCalledTimes(2);
+      expect(prisma.$executeRaw.mock.invocationCallOrder[1]).toBeLessThan(
+        prisma.message.updateMany.mock.invocationCallOrder[0],
+      );
+      expect(prisma.messageReaction.deleteMany).toHaveBeenCalledWith({ where: { messageId: row(1).id } });
+      expect(prisma.pinnedMessage.delete).toHaveBeenCalledWith({ where: { messageId: row(1).id } });
+      expect(emitter.toRoom.mock.calls.map((c) => c[1])).toEqual(['messageDeleted', 'messageUnpinned']);
+      expect(emitter.toRoom).toHaveBeenLastCalledWith(ROOM, 'messageUnpinned', {
+        chatRoomId: ROOM,
+        messageId: row(1).id,
+        pinnedBy: B,
+        pinnedAt: pinnedAt.toISOString(),
+        unpinnedBy: A,
+      });
     });
   });
 

@@ -12,6 +12,8 @@ import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { ChatRoomsService, directKey } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
 import { toMessageResponse } from './message.mapper';
+import { MessageLocks } from './message-locks';
+import { MessageViews } from './message-views';
 import { MessageWriter } from './message-writer';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -50,6 +52,8 @@ export class MessagesService {
     private readonly notifications: NotificationsService,
     private readonly writer: MessageWriter,
     private readonly limits: RateLimitService,
+    private readonly views: MessageViews,
+    private readonly locks: MessageLocks,
   ) {}
 
   /**
@@ -95,10 +99,13 @@ export class MessagesService {
       attachments,
       clientMessageId: input.clientMessageId ?? null,
     });
-    if (result.kind === 'duplicate') return { message: toMessageResponse(result.message), created: false };
+    if (result.kind === 'duplicate')
+      return { message: await this.views.view(result.message, senderId), created: false };
     if (result.kind === 'refused') {
       // Nothing stored: the room is unknown or the sender is not in it; say which.
       await this.rooms.requireParticipant(senderId, chatRoomId);
+      // Or the room is DIRECT and the other participant blocked the sender (see MessageWriter).
+      await this.rooms.assertNotBlockedInDirect(senderId, chatRoomId);
       throw new Error(`message for ${chatRoomId} refused although the sender is a participant`);
     }
     const stored = result.message;
@@ -110,7 +117,7 @@ export class MessagesService {
   }
 
   async edit(userId: string, messageId: string, rawContent: string): Promise<MessageView> {
-    const message = await this.loadVisible(userId, messageId);
+    const message = await this.requireVisible(userId, messageId);
     if (message.senderId !== userId) throw AppError.forbidden('Only the sender can edit a message');
     if (message.deletedAt) throw AppError.conflict('The message was deleted');
     refuseUnstorable({ content: rawContent });
@@ -119,14 +126,19 @@ export class MessagesService {
       where: { id: messageId },
       data: { content, editedAt: new Date() },
     });
-    const view = toMessageResponse(updated);
+    // A broadcast has no single viewer: `me` is false in it, and the editor's ack says the same as the room sees.
+    const view = await this.views.view(updated, null);
     this.emitter.toRoom(updated.chatRoomId, 'messageUpdated', view);
     return view;
   }
 
-  /** Soft delete: the seq stays (history has no holes), content and attachments are cleared. Repeating it is harmless. */
+  /**
+   * Soft delete: the seq stays (history has no holes), content, attachments
+   * and reactions are cleared, and a pin is removed (`messageUnpinned`).
+   * Repeating it is harmless.
+   */
   async delete(userId: string, messageId: string): Promise<{ chatRoomId: string; messageId: string }> {
-    const message = await this.loadVisible(userId, messageId);
+    const message = await this.requireVisible(userId, messageId);
     const result = { chatRoomId: message.chatRoomId, messageId };
     if (message.senderId !== userId) {
       const me = await this.rooms.requireParticipant(userId, message.chatRoomId);
@@ -135,11 +147,30 @@ export class MessagesService {
       }
     }
     if (message.deletedAt) return result;
-    const { count } = await this.prisma.message.updateMany({
-      where: { id: messageId, deletedAt: null },
-      data: { deletedAt: new Date(), content: '', attachments: [] },
+    // Under the locks that reacting and pinning take: neither can slip in after the clearing.
+    const { count, pin } = await this.prisma.$transaction(async (tx) => {
+      await this.locks.pins.lock(tx, message.chatRoomId);
+      await this.locks.reactions.lock(tx, messageId);
+      const { count } = await tx.message.updateMany({
+        where: { id: messageId, deletedAt: null },
+        data: { deletedAt: new Date(), content: '', attachments: [] },
+      });
+      if (count === 0) return { count, pin: null };
+      await tx.messageReaction.deleteMany({ where: { messageId } });
+      const pin = await tx.pinnedMessage.findUnique({ where: { messageId } });
+      if (pin) await tx.pinnedMessage.delete({ where: { messageId } });
+      return { count, pin };
     });
-    if (count > 0) this.emitter.toRoom(message.chatRoomId, 'messageDeleted', result);
+    if (count === 0) return result;
+    this.emitter.toRoom(message.chatRoomId, 'messageDeleted', result);
+    if (pin) {
+      this.emitter.toRoom(message.chatRoomId, 'messageUnpinned', {
+        ...result,
+        pinnedBy: pin.pinnedBy,
+        pinnedAt: pin.pinnedAt.toISOString(),
+        unpinnedBy: userId,
+      });
+    }
     return result;
   }
 
@@ -165,7 +196,7 @@ export class MessagesService {
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (!forward) page.reverse();
-    return { messages: page.map(toMessageResponse), hasMore };
+    return { messages: await this.views.views(page, userId), hasMore };
   }
 
   // ---- helpers ----
@@ -198,7 +229,7 @@ export class MessagesService {
   }
 
   /** A message in a room the user belongs to; NOT_FOUND otherwise (no hint that it exists elsewhere). */
-  private async loadVisible(userId: string, messageId: string): Promise<Message> {
+  async requireVisible(userId: string, messageId: string): Promise<Message> {
     const message = await this.prisma.message.findFirst({
       where: { id: messageId, chatRoom: { participants: { some: { userId } } } },
     });

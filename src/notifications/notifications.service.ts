@@ -5,13 +5,18 @@ import { PresenceStore } from '../presence/presence.store';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
 import { OfflineNotifier } from './offline-notifier';
 
+interface Member {
+  userId: string;
+  mutedUntil: Date | null;
+}
+
 /** How long a room's member list is reused for offline lookups (one query per room per window, not per message). */
 const MEMBERS_TTL_MS = 2000;
 
 @Injectable()
 export class NotificationsService {
   private readonly logger = new Logger(NotificationsService.name);
-  private readonly members = new Map<string, { userIds: Promise<string[]>; until: number }>();
+  private readonly members = new Map<string, { rows: Promise<Member[]>; until: number }>();
 
   constructor(
     private readonly emitter: ChatEmitter,
@@ -27,8 +32,8 @@ export class NotificationsService {
 
   /**
    * Hands a stored message to the OfflineNotifier for each participant
-   * (sender excepted) with no connected socket. Scheduled after the send
-   * resolves; never throws.
+   * (sender excepted, and those who muted the room) with no connected
+   * socket. Scheduled after the send resolves; never throws.
    */
   dispatchOffline(message: MessageView): void {
     setImmediate(() => {
@@ -41,24 +46,34 @@ export class NotificationsService {
   }
 
   private async findOffline(message: MessageView): Promise<string[]> {
-    const ids = (await this.membersOf(message.chatRoomId)).filter((id) => id !== message.senderId);
+    const now = new Date();
+    const ids = (await this.membersOf(message.chatRoomId))
+      .filter((m) => m.userId !== message.senderId && !(m.mutedUntil && m.mutedUntil > now))
+      .map((m) => m.userId);
     const online = new Set(await this.presence.onlineAmong(ids));
     return ids.filter((id) => !online.has(id));
   }
 
   /**
-   * A room's members, cached briefly: under load a room sends many messages
-   * a second. A member added in the last MEMBERS_TTL_MS may miss an offline
-   * notification; their unread count and history are unaffected.
+   * A room's members and their mutes, cached briefly: under load a room
+   * sends many messages a second. A member added in the last MEMBERS_TTL_MS
+   * may miss an offline notification; their unread count and history are
+   * unaffected. A mute changed on this process applies at once (see
+   * forgetMembers), on other processes within MEMBERS_TTL_MS.
    */
-  private membersOf(chatRoomId: string): Promise<string[]> {
+  private membersOf(chatRoomId: string): Promise<Member[]> {
     const now = Date.now();
     const cached = this.members.get(chatRoomId);
-    if (cached && cached.until > now) return cached.userIds;
+    if (cached && cached.until > now) return cached.rows;
     if (this.members.size > 10_000) this.members.clear();
-    const userIds = this.rooms.memberIds(chatRoomId);
-    this.members.set(chatRoomId, { userIds, until: now + MEMBERS_TTL_MS });
-    userIds.catch(() => this.members.delete(chatRoomId));
-    return userIds;
+    const rows = this.rooms.membersWithMutes(chatRoomId);
+    this.members.set(chatRoomId, { rows, until: now + MEMBERS_TTL_MS });
+    rows.catch(() => this.members.delete(chatRoomId));
+    return rows;
+  }
+
+  /** Drops the room's cached members: a mute changed. */
+  forgetMembers(chatRoomId: string): void {
+    this.members.delete(chatRoomId);
   }
 }

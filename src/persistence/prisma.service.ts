@@ -16,7 +16,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   }
 
   /** A chat table for `$queryRaw`: `"chat"."Message"` (raw SQL is not qualified by Prisma). */
-  table(name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'UserState'): Prisma.Sql {
+  table(name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'UserState' | 'UserBlock'): Prisma.Sql {
     return Prisma.raw(this.database.table(name));
   }
 

@@ -38,4 +38,15 @@ export class ReceiptsController {
   ): Promise<ReadState> {
     return this.receipts.markAsRead(userId, id, dto.messageId);
   }
+
+  @Post(':id/unread')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{ chatRoomId, lastDeliveredSeq, lastReadSeq, unreadCount }' })
+  markAsUnread(
+    @CurrentUserId() userId: string,
+    @Param('id', uuidParam) id: string,
+    @ChatBody() dto: MarkMessageBodyDto,
+  ): Promise<ReadState> {
+    return this.receipts.markAsUnread(userId, id, dto.messageId);
+  }
 }

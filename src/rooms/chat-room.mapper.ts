@@ -17,6 +17,18 @@ export function unreadCount(
   return participant ? Math.max(0, room.lastSeq - participant.lastReadSeq) : 0;
 }
 
+/** `mutedUntil` of a room muted until unmuted. */
+export const MUTED_FOREVER = new Date('9999-12-31T23:59:59.999Z');
+
+/** The viewer's mute, while it lasts. */
+export function mutedUntil(
+  participant: Pick<ChatRoomParticipant, 'mutedUntil'> | undefined,
+  now = new Date(),
+): string | null {
+  const until = participant?.mutedUntil;
+  return until && until > now ? until.toISOString() : null;
+}
+
 export function toChatRoomResponse(
   room: RoomWithParticipants,
   viewerId: string,
@@ -37,6 +49,7 @@ export function toChatRoomResponse(
       room,
       room.participants.find((p) => p.userId === viewerId),
     ),
+    mutedUntil: mutedUntil(room.participants.find((p) => p.userId === viewerId)),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { BlocksService } from '../blocks/blocks.service';
 import { ChatConfig } from '../config/chat-config';
 import type { ChatLimits, ChatUserProfile } from '../config/chat-options';
 import type { PrismaService } from '../persistence/prisma.service';
@@ -23,6 +24,7 @@ function participant(userId: string, role: 'OWNER' | 'ADMIN' | 'MEMBER', joinedM
     joinedAt: new Date(Date.UTC(2026, 0, 1, 0, joinedMinute)),
     lastReadSeq: 0,
     lastDeliveredSeq: 0,
+    mutedUntil: null as Date | null,
   };
 }
 
@@ -125,7 +127,18 @@ describe(ChatRoomsService.name, () => {
     });
     const users = new ChatUsersService(config);
     const views = new ChatRoomViews(prisma as PrismaService, users, emitter as unknown as ChatEmitter);
-    return new ChatRoomsService(prisma as PrismaService, users, emitter as unknown as ChatEmitter, views, config);
+    // No blocks here: reachable means known to the directory.
+    const blocks = {
+      assertReachable: (_: string, ids: string[]) => users.assertExist(ids),
+    } as unknown as BlocksService;
+    return new ChatRoomsService(
+      prisma as PrismaService,
+      users,
+      emitter as unknown as ChatEmitter,
+      views,
+      config,
+      blocks,
+    );
   }
 
   describe('create', () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BlocksService } from '../blocks/blocks.service';
 import { AppError, ErrorCode } from '../common/app-error';
 import { ChatConfig } from '../config/chat-config';
 import type { ChatRoomView } from '../contract/chat.events';
@@ -43,6 +44,7 @@ export class ChatRoomsService {
     private readonly emitter: ChatEmitter,
     private readonly views: ChatRoomViews,
     private readonly config: ChatConfig,
+    private readonly blocks: BlocksService,
   ) {
     this.quota = new GroupQuota(config.schema, config.limits.maxRoomsPerUser);
   }
@@ -74,7 +76,7 @@ export class ChatRoomsService {
     }
     const name = dto.name;
     this.assertRoomSize(others.length + 1);
-    await this.users.assertExist(others);
+    await this.blocks.assertReachable(userId, others);
     const room = await this.prisma.$transaction(async (tx) => {
       await this.quota.reserve(tx, [userId, ...others]);
       return tx.chatRoom.create({
@@ -106,7 +108,7 @@ export class ChatRoomsService {
     const key = directKey(userId, otherId);
     const existing = await this.prisma.chatRoom.findUnique({ where: { directKey: key }, include: withParticipants });
     if (existing) return { room: await this.views.view(existing, userId), created: false };
-    await this.users.assertExist([otherId]);
+    await this.blocks.assertReachable(userId, [otherId]);
     try {
       const room = await this.prisma.chatRoom.create({
         data: {
@@ -154,6 +156,19 @@ export class ChatRoomsService {
   async memberIds(chatRoomId: string): Promise<string[]> {
     const rows = await this.prisma.chatRoomParticipant.findMany({ where: { chatRoomId }, select: { userId: true } });
     return rows.map((r) => r.userId);
+  }
+
+  /** A blocked sender in a DIRECT room: NOT_FOUND, as if the blocker did not exist (see BlocksService). */
+  assertNotBlockedInDirect(senderId: string, chatRoomId: string): Promise<void> {
+    return this.blocks.assertNotBlockedInDirect(senderId, chatRoomId);
+  }
+
+  /** The room's participants with their mutes (the offline notifications' recipients). */
+  async membersWithMutes(chatRoomId: string): Promise<{ userId: string; mutedUntil: Date | null }[]> {
+    return this.prisma.chatRoomParticipant.findMany({
+      where: { chatRoomId },
+      select: { userId: true, mutedUntil: true },
+    });
   }
 
   /** Everyone who shares at least one room with the user. */
@@ -216,7 +231,7 @@ export class ChatRoomsService {
 
   async addParticipants(actorId: string, chatRoomId: string, userIds: string[]): Promise<ChatRoomView> {
     // Before the transaction: the host's directory may use the same (embedded, single-connection) database.
-    await this.users.assertExist(userIds);
+    await this.blocks.assertReachable(actorId, userIds);
     await this.inRoomTransaction(chatRoomId, async (tx, room) => {
       const actor = this.participantOf(room, actorId);
       this.assertGroup(room, 'DIRECT rooms have fixed participants');

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { AppError, ErrorCode } from '../common/app-error';
+import { AdvisoryLock } from '../persistence/advisory-lock';
 import type { Prisma } from '../persistence/generated/prisma/client';
 
 type Tx = Prisma.TransactionClient;
-
-const int32 = (text: string): number => createHash('sha256').update(text).digest().readInt32BE(0);
 
 /**
  * `limits.maxRoomsPerUser`: how many GROUP rooms a user can be in, whether
@@ -22,14 +20,14 @@ const int32 = (text: string): number => createHash('sha256').update(text).digest
  * rows (READ COMMITTED). Callers that also lock a room row lock it first.
  */
 export class GroupQuota {
-  /** The first half of every lock key: per chat schema, and apart from the migrator's single-key lock. */
-  private readonly lockClass: number;
+  /** Per chat schema, and apart from the migrator's single-key lock. */
+  private readonly locks: AdvisoryLock;
 
   constructor(
     schema: string,
     private readonly limit: number,
   ) {
-    this.lockClass = int32(`nest-chat-gateway:${schema}:group-quota`);
+    this.locks = new AdvisoryLock(schema, 'group-quota');
   }
 
   /**
@@ -39,9 +37,7 @@ export class GroupQuota {
    */
   async reserve(tx: Tx, userIds: string[]): Promise<void> {
     // A collision of two users' keys only makes them wait for each other.
-    const keys = [...new Set(userIds.map(int32))].sort((a, b) => a - b);
-    // unnest yields the keys in array order, and the locks are taken row by row in that order.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${this.lockClass}::int4, k) FROM unnest(${keys}::int4[]) AS k`;
+    await this.locks.lockAll(tx, userIds);
     const counts = await tx.chatRoomParticipant.groupBy({
       by: ['userId'],
       where: { userId: { in: userIds }, chatRoom: { type: 'GROUP' } },

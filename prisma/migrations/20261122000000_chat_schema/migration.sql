@@ -41,6 +41,7 @@ CREATE TABLE "ChatRoomParticipant" (
     "joinedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "lastReadSeq" INTEGER NOT NULL DEFAULT 0,
     "lastDeliveredSeq" INTEGER NOT NULL DEFAULT 0,
+    "mutedUntil" TIMESTAMP(3),
 
     CONSTRAINT "ChatRoomParticipant_pkey" PRIMARY KEY ("chatRoomId","userId")
 );
@@ -79,3 +80,54 @@ ALTER TABLE "ChatRoomParticipant" ADD CONSTRAINT "ChatRoomParticipant_chatRoomId
 
 -- AddForeignKey
 ALTER TABLE "Message" ADD CONSTRAINT "Message_chatRoomId_fkey" FOREIGN KEY ("chatRoomId") REFERENCES "ChatRoom"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Reactions and pins (issue 13)
+
+-- CreateTable
+CREATE TABLE "MessageReaction" (
+    "messageId" UUID NOT NULL,
+    "userId" TEXT NOT NULL,
+    "emoji" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "MessageReaction_pkey" PRIMARY KEY ("messageId","emoji","userId")
+);
+
+-- CreateTable
+CREATE TABLE "PinnedMessage" (
+    "messageId" UUID NOT NULL,
+    "chatRoomId" UUID NOT NULL,
+    "pinnedBy" TEXT NOT NULL,
+    "pinnedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "PinnedMessage_pkey" PRIMARY KEY ("messageId")
+);
+
+-- CreateIndex
+CREATE INDEX "MessageReaction_messageId_emoji_createdAt_userId_idx" ON "MessageReaction"("messageId", "emoji", "createdAt", "userId");
+
+-- CreateIndex
+CREATE INDEX "PinnedMessage_chatRoomId_pinnedAt_idx" ON "PinnedMessage"("chatRoomId", "pinnedAt");
+
+-- AddForeignKey
+ALTER TABLE "MessageReaction" ADD CONSTRAINT "MessageReaction_messageId_fkey" FOREIGN KEY ("messageId") REFERENCES "Message"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "PinnedMessage" ADD CONSTRAINT "PinnedMessage_messageId_fkey" FOREIGN KEY ("messageId") REFERENCES "Message"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "PinnedMessage" ADD CONSTRAINT "PinnedMessage_chatRoomId_fkey" FOREIGN KEY ("chatRoomId") REFERENCES "ChatRoom"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Block, mute and mark as unread (issue 13)
+
+-- CreateTable
+CREATE TABLE "UserBlock" (
+    "blockerId" TEXT NOT NULL,
+    "blockedId" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "UserBlock_pkey" PRIMARY KEY ("blockerId","blockedId")
+);
+
+-- CreateIndex
+CREATE INDEX "UserBlock_blockedId_idx" ON "UserBlock"("blockedId");

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import type { MessageView, ReactionSummary } from '../contract/chat.events';
+import type { Message } from '../persistence/generated/prisma/client';
+import { PrismaService } from '../persistence/prisma.service';
+import { toMessageResponse, type MessageExtras } from './message.mapper';
+
+/**
+ * Message views with their reactions and pins: three queries for any number
+ * of messages (counts, the viewer's own reactions, pins). `viewerId` null: a
+ * broadcast, which has no single viewer, so every `me` is false.
+ */
+@Injectable()
+export class MessageViews {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async view(message: Message, viewerId: string | null): Promise<MessageView> {
+    return (await this.views([message], viewerId))[0];
+  }
+
+  async views(messages: Message[], viewerId: string | null): Promise<MessageView[]> {
+    const ids = messages.filter((m) => m.deletedAt === null).map((m) => m.id);
+    if (ids.length === 0) return messages.map((m) => toMessageResponse(m));
+    const [counts, mine, pins] = await Promise.all([
+      this.prisma.messageReaction.groupBy({
+        by: ['messageId', 'emoji'],
+        where: { messageId: { in: ids } },
+        _count: { _all: true },
+        _min: { createdAt: true },
+      }),
+      viewerId === null
+        ? Promise.resolve([])
+        : this.prisma.messageReaction.findMany({
+            where: { messageId: { in: ids }, userId: viewerId },
+            select: { messageId: true, emoji: true },
+          }),
+      this.prisma.pinnedMessage.findMany({ where: { messageId: { in: ids } } }),
+    ]);
+    const own = new Set(mine.map((r) => `${r.messageId} ${r.emoji}`));
+    // Each emoji in the order it was first used on the message (then by emoji, for ties).
+    counts.sort(
+      (a, b) =>
+        (a._min.createdAt?.getTime() ?? 0) - (b._min.createdAt?.getTime() ?? 0) ||
+        (a.emoji < b.emoji ? -1 : a.emoji > b.emoji ? 1 : 0),
+    );
+    const reactions = new Map<string, ReactionSummary[]>();
+    for (const c of counts) {
+      const list = reactions.get(c.messageId) ?? [];
+      list.push({ emoji: c.emoji, count: c._count._all, me: own.has(`${c.messageId} ${c.emoji}`) });
+      reactions.set(c.messageId, list);
+    }
+    const pinByMessage = new Map(pins.map((p) => [p.messageId, p]));
+    return messages.map((m) => {
+      const extras: MessageExtras = { reactions: reactions.get(m.id) ?? [], pin: pinByMessage.get(m.id) ?? null };
+      return toMessageResponse(m, extras);
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, ErrorCode } from '../common/app-error';
+import type { MessagePinEvent, MessageView } from '../contract/chat.events';
+import { MessageLocks } from '../messages/message-locks';
+import { MessageViews } from '../messages/message-views';
+import { MessagesService } from '../messages/messages.service';
+import type { Message, PinnedMessage } from '../persistence/generated/prisma/client';
+import { PrismaService } from '../persistence/prisma.service';
+import { ChatEmitter } from '../realtime/chat.emitter';
+import { ChatRoomsService } from '../rooms/chat-rooms.service';
+
+/** Pins one room can hold; one more is refused with LIMIT_REACHED. */
+export const MAX_PINS_PER_ROOM = 50;
+
+export interface PinResult {
+  pin: MessagePinEvent;
+  /** False when the message was already pinned: the existing pin, nothing broadcast. */
+  created: boolean;
+}
+
+const toPinEvent = (pin: PinnedMessage): MessagePinEvent => ({
+  chatRoomId: pin.chatRoomId,
+  messageId: pin.messageId,
+  pinnedBy: pin.pinnedBy,
+  pinnedAt: pin.pinnedAt.toISOString(),
+});
+
+/**
+ * Pinned messages: by the owner or an admin of a group, by either member of
+ * a DIRECT room. Pinning and unpinning are broadcast to the room
+ * (`messagePinned` / `messageUnpinned`) when they changed something;
+ * deleting a message unpins it (MessagesService.delete).
+ */
+@Injectable()
+export class PinsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly messages: MessagesService,
+    private readonly rooms: ChatRoomsService,
+    private readonly views: MessageViews,
+    private readonly emitter: ChatEmitter,
+    private readonly locks: MessageLocks,
+  ) {}
+
+  async pin(userId: string, messageId: string): Promise<PinResult> {
+    const message = await this.requirePinner(userId, messageId);
+    if (message.deletedAt) throw AppError.conflict('The message was deleted');
+    // The count and the insert are serialized per room (a PostgreSQL advisory lock, not the room row, which
+    // the message writer skips when locked), so concurrent pins cannot pass the cap.
+    const result = await this.prisma.$transaction(async (tx) => {
+      await this.locks.pins.lock(tx, message.chatRoomId);
+      const current = await tx.message.findUnique({ where: { id: message.id }, select: { deletedAt: true } });
+      if (!current || current.deletedAt) throw AppError.conflict('The message was deleted');
+      const existing = await tx.pinnedMessage.findUnique({ where: { messageId: message.id } });
+      if (existing) return { pin: existing, created: false };
+      const count = await tx.pinnedMessage.count({ where: { chatRoomId: message.chatRoomId } });
+      if (count >= MAX_PINS_PER_ROOM) {
+        throw new AppError(ErrorCode.LIMIT_REACHED, `A room can have at most ${MAX_PINS_PER_ROOM} pinned messages`, {
+          limit: MAX_PINS_PER_ROOM,
+        });
+      }
+      const pin = await tx.pinnedMessage.create({
+        data: { messageId: message.id, chatRoomId: message.chatRoomId, pinnedBy: userId },
+      });
+      return { pin, created: true };
+    });
+    const pin = toPinEvent(result.pin);
+    if (result.created) this.emitter.toRoom(message.chatRoomId, 'messagePinned', pin);
+    return { pin, created: result.created };
+  }
+
+  /** Unpinning a message that is not pinned is harmless. */
+  async unpin(userId: string, messageId: string): Promise<{ chatRoomId: string; messageId: string }> {
+    const message = await this.requirePinner(userId, messageId);
+    const result = { chatRoomId: message.chatRoomId, messageId: message.id };
+    const removed = await this.prisma.$transaction(async (tx) => {
+      await this.locks.pins.lock(tx, message.chatRoomId);
+      const pin = await tx.pinnedMessage.findUnique({ where: { messageId: message.id } });
+      if (pin) await tx.pinnedMessage.delete({ where: { messageId: message.id } });
+      return pin;
+    });
+    if (removed)
+      this.emitter.toRoom(message.chatRoomId, 'messageUnpinned', { ...toPinEvent(removed), unpinnedBy: userId });
+    return result;
+  }
+
+  /** The room's pinned messages, newest pin first, as the viewer sees them. */
+  async list(userId: string, chatRoomId: string): Promise<MessageView[]> {
+    await this.rooms.requireParticipant(userId, chatRoomId);
+    const pins = await this.prisma.pinnedMessage.findMany({
+      where: { chatRoomId },
+      orderBy: [{ pinnedAt: 'desc' }, { messageId: 'asc' }],
+      include: { message: true },
+      take: MAX_PINS_PER_ROOM,
+    });
+    return this.views.views(
+      pins.map((p) => p.message),
+      userId,
+    );
+  }
+
+  /** The message, if the user may pin it: OWNER or ADMIN of a group, either member of a DIRECT room. */
+  private async requirePinner(userId: string, messageId: string): Promise<Message> {
+    const message = await this.messages.requireVisible(userId, messageId);
+    const me = await this.rooms.requireParticipant(userId, message.chatRoomId);
+    if (me.roomType === 'GROUP' && me.role !== 'OWNER' && me.role !== 'ADMIN') {
+      throw AppError.forbidden('Only the owner or an admin can pin messages in a group');
+    }
+    return message;
+  }
+}
