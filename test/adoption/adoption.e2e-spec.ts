@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -200,16 +200,19 @@ describeAdoption('a NestJS host adopting the packed library (e2e)', () => {
   it("should keep the chat's tables in schema chat, store the host's ids as text and leave public alone", async () => {
     const tables = await db.query<{ table_schema: string; table_name: string }>(
       `SELECT table_schema, table_name FROM information_schema.tables
-        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_schema COLLATE "C", table_name COLLATE "C"`,
     );
+    // Every model of the chat's Prisma schema, and nothing else, in `chat`; the host's one table alone in `public`.
+    const models = [
+      ...readFileSync(join(__dirname, '../../prisma/schema.prisma'), 'utf8').matchAll(/^model (\w+) \{/gm),
+    ];
     expect(tables.rows).toEqual([
-      { table_schema: 'chat', table_name: 'ChatRoom' },
-      { table_schema: 'chat', table_name: 'ChatRoomParticipant' },
-      { table_schema: 'chat', table_name: 'Message' },
-      { table_schema: 'chat', table_name: 'UserState' },
-      { table_schema: 'chat', table_name: '_prisma_migrations' },
+      ...[...models.map((m) => m[1]), '_prisma_migrations']
+        .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
+        .map((name) => ({ table_schema: 'chat', table_name: name })),
       { table_schema: 'public', table_name: 'User' },
     ]);
+    expect(models.map((m) => m[1])).toEqual(expect.arrayContaining(['ChatRoom', 'ChatRoomParticipant', 'Message']));
     const publicTypes = await db.query(
       `SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE n.nspname = 'public' AND t.typtype = 'e'`,
