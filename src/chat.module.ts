@@ -49,6 +49,8 @@ import { MutesController } from './mutes/mutes.controller';
 import { MutesService } from './mutes/mutes.service';
 import { BlocksController } from './blocks/blocks.controller';
 import { BlocksService } from './blocks/blocks.service';
+import { SearchController } from './search/search.controller';
+import { SearchService } from './search/search.service';
 
 /** The services a host injects; everything else stays inside. */
 const EXPORTED = [
@@ -63,6 +65,7 @@ const EXPORTED = [
   PinsService,
   MutesService,
   BlocksService,
+  SearchService,
 ];
 
 const PROVIDERS: Provider[] = [
@@ -158,6 +161,7 @@ function withChat(definition: DynamicModule, extras: ChatModuleExtras): DynamicM
           PresenceController,
           MutesController,
           BlocksController,
+          SearchController,
         ] as Type<unknown>[]
       ).map((c) => underPrefix(c, http.prefix))
     : [];

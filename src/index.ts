@@ -42,7 +42,7 @@ export { ReceiptsService, type UnreadSummary } from './receipts/receipts.service
 export { NotificationsService } from './notifications/notifications.service';
 export { MutesService } from './mutes/mutes.service';
 export { BlocksService } from './blocks/blocks.service';
-export { OfflineNotifier } from './notifications/offline-notifier';
+export { OfflineNotifier, type OfflineContext } from './notifications/offline-notifier';
 export { ChatSessionsService } from './gateway/session-policy';
 export { ChatHealthService, type ChatHealth } from './health/chat-health.service';
 export { ChatIoAdapter } from './gateway/chat-io.adapter';

@@ -99,6 +99,19 @@ describe('blocks (e2e)', () => {
       });
       expect(await blocksOf(bea.id)).toHaveLength(MAX_BLOCKED);
     });
+
+    // The embedded database runs one statement at a time and would hide the race.
+    (process.env.DATABASE_URL ? it : it.skip)(
+      `should hold the cap of ${MAX_BLOCKED} when one user blocks ${MAX_BLOCKED + 5} others at once (PostgreSQL)`,
+      async () => {
+        const [racer] = await createChatUsers(t, 'racer');
+        const others = await createChatUsers(t, ...Array.from({ length: MAX_BLOCKED + 5 }, (_, i) => `raced${i}`));
+        const acks = await Promise.all(others.map((o) => request(racer.socket, 'blockUser', { userId: o.id })));
+        expect(acks.filter((a) => a.ok)).toHaveLength(MAX_BLOCKED);
+        expect(acks.filter((a) => !a.ok).map((a) => errorOf(a).code)).toEqual(Array(5).fill('LIMIT_REACHED'));
+        expect(await blocksOf(racer.id)).toHaveLength(MAX_BLOCKED);
+      },
+    );
   });
 
   describe('what a block refuses, answered as for an unknown user', () => {

@@ -86,6 +86,10 @@ describe('messages (e2e)', () => {
         reactions: [],
         pinnedAt: null,
         pinnedBy: null,
+        replyTo: null,
+        threadId: null,
+        thread: null,
+        mentionedUserIds: [],
       });
       expect(stored).toMatchObject({
         chatRoomId: room.id,
@@ -655,6 +659,10 @@ describe('messages (e2e)', () => {
         reactions: [],
         pinnedAt: null,
         pinnedBy: null,
+        replyTo: null,
+        threadId: null,
+        thread: null,
+        mentionedUserIds: [],
       });
     });
 
@@ -815,6 +823,10 @@ describe('messages (e2e)', () => {
         reactions: [],
         pinnedAt: null,
         pinnedBy: null,
+        replyTo: null,
+        threadId: null,
+        thread: null,
+        mentionedUserIds: [],
       });
       for (const event of await Promise.all(delivered)) expect(event).toEqual(res.body);
       await silentOut.verify();

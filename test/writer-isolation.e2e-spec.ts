@@ -24,7 +24,17 @@ describePg('MessageWriter isolation on PostgreSQL (e2e)', () => {
   let sql: Client;
 
   const msg = (chatRoomId: string, content: string, senderId = 'alice', clientMessageId: string | null = null) =>
-    ({ chatRoomId, senderId, content, type: 'TEXT', attachments: [], clientMessageId }) satisfies NewMessage;
+    ({
+      chatRoomId,
+      senderId,
+      content,
+      type: 'TEXT',
+      attachments: [],
+      clientMessageId,
+      replyToId: null,
+      threadId: null,
+      mentions: [],
+    }) satisfies NewMessage;
 
   /** Holds the room's row, as a slow transaction would, until the returned function is called. */
   async function holdRoom(chatRoomId: string): Promise<() => Promise<void>> {

@@ -40,6 +40,7 @@ export function demoChatOptions(
       maxMessageLength: config.maxMessageLength,
       maxRoomParticipants: config.maxRoomParticipants,
       maxRoomsPerUser: config.maxRoomsPerUser,
+      maxBlockedUsers: config.maxBlockedUsers,
       slowConsumerMaxBytes: config.slowConsumerMaxBytes,
     },
     rateLimits: config.rateLimits,

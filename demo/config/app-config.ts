@@ -33,6 +33,7 @@ export class AppConfig {
   readonly maxMessageLength: number;
   readonly maxRoomParticipants: number;
   readonly maxRoomsPerUser: number;
+  readonly maxBlockedUsers: number;
   readonly rateLimits: Record<RateLimitKind, RateLimit>;
   /** Registrations and failed logins per client IP, and failed logins per account (each counted apart). */
   readonly authRateLimit: RateLimit;
@@ -64,11 +65,13 @@ export class AppConfig {
     this.maxMessageLength = env.MAX_MESSAGE_LENGTH;
     this.maxRoomParticipants = env.MAX_ROOM_PARTICIPANTS;
     this.maxRoomsPerUser = env.MAX_ROOMS_PER_USER;
+    this.maxBlockedUsers = env.MAX_BLOCKED_USERS;
     this.rateLimits = {
       messages: parseRate(env.RATE_LIMIT_MESSAGES),
       typing: parseRate(env.RATE_LIMIT_TYPING),
       rooms: parseRate(env.RATE_LIMIT_ROOMS),
       joins: parseRate(env.RATE_LIMIT_JOINS),
+      search: parseRate(env.RATE_LIMIT_SEARCH),
       socketEvents: parseRate(env.RATE_LIMIT_SOCKET_EVENTS),
     };
     this.authRateLimit = parseRate(env.RATE_LIMIT_AUTH);
@@ -96,7 +99,7 @@ export class AppConfig {
   }
 }
 
-export type RateLimitKind = 'messages' | 'typing' | 'rooms' | 'joins' | 'socketEvents';
+export type RateLimitKind = 'messages' | 'typing' | 'rooms' | 'joins' | 'search' | 'socketEvents';
 
 export interface RateLimit {
   count: number;

@@ -91,6 +91,12 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   MAX_ROOMS_PER_USER = 1000;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_BLOCKED_USERS = 1000;
+
   /** Rate limits as "<count>/<window>", e.g. 20/10s. */
   @Matches(RATE, { message: RATE_MESSAGE })
   RATE_LIMIT_MESSAGES = '20/10s';
@@ -103,6 +109,9 @@ export class EnvironmentVariables {
 
   @Matches(RATE, { message: RATE_MESSAGE })
   RATE_LIMIT_JOINS = '60/60s';
+
+  @Matches(RATE, { message: RATE_MESSAGE })
+  RATE_LIMIT_SEARCH = '30/60s';
 
   /** Every event of one user, on all their sockets, whatever it is: a flood guard. */
   @Matches(RATE, { message: RATE_MESSAGE })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
 import { ChatConfig } from '../config/chat-config';
 import type { BlockedUser } from '../contract/chat.events';
+import { AdvisoryLock } from '../persistence/advisory-lock';
 import { PrismaService } from '../persistence/prisma.service';
 import { ChatUsersService } from '../users/chat-users.service';
 
@@ -14,11 +15,16 @@ import { ChatUsersService } from '../users/chat-users.service';
  */
 @Injectable()
 export class BlocksService {
+  /** Per blocker: their block count and the insert after it. */
+  private readonly lock: AdvisoryLock;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly users: ChatUsersService,
     private readonly config: ChatConfig,
-  ) {}
+  ) {
+    this.lock = new AdvisoryLock(config.schema, 'user-blocks');
+  }
 
   /** Idempotent. Yourself → VALIDATION_FAILED; an unknown user → NOT_FOUND; past the cap → LIMIT_REACHED. */
   async block(userId: string, blockedId: string): Promise<BlockedUser> {
@@ -29,18 +35,22 @@ export class BlocksService {
     }
     await this.users.assertExist([blockedId]);
     const key = { blockerId_blockedId: { blockerId: userId, blockedId } };
-    let row = await this.prisma.userBlock.findUnique({ where: key });
-    if (!row) {
-      // Checked before the insert: concurrent blocks by one user may pass the cap by a few, which is harmless.
-      const limit = this.config.limits.maxBlockedUsers;
-      if ((await this.prisma.userBlock.count({ where: { blockerId: userId } })) >= limit) {
-        throw new AppError(ErrorCode.LIMIT_REACHED, `You can block at most ${limit} users`, {
-          userIds: [userId],
-          limit,
-        });
-      }
-      row = await this.prisma.userBlock.upsert({ where: key, create: { blockerId: userId, blockedId }, update: {} });
-    }
+    const row =
+      (await this.prisma.userBlock.findUnique({ where: key })) ??
+      // The count and the insert under the blocker's lock: concurrent blocks cannot pass the cap together.
+      (await this.prisma.$transaction(async (tx) => {
+        await this.lock.lockAll(tx, [userId]);
+        const existing = await tx.userBlock.findUnique({ where: key });
+        if (existing) return existing;
+        const limit = this.config.limits.maxBlockedUsers;
+        if ((await tx.userBlock.count({ where: { blockerId: userId } })) >= limit) {
+          throw new AppError(ErrorCode.LIMIT_REACHED, `You can block at most ${limit} users`, {
+            userIds: [userId],
+            limit,
+          });
+        }
+        return tx.userBlock.create({ data: { blockerId: userId, blockedId } });
+      }));
     return (await this.withProfiles([row]))[0];
   }
 

@@ -80,7 +80,13 @@ describe(ChatConfig.name, () => {
   it('should take rate limits as strings or as objects, per kind', () => {
     const config = new ChatConfig(
       options({
-        rateLimits: { messages: '5/500ms', typing: '3/2m', rooms: '1/1h', joins: { count: 7, windowMs: 1234 } },
+        rateLimits: {
+          messages: '5/500ms',
+          typing: '3/2m',
+          rooms: '1/1h',
+          joins: { count: 7, windowMs: 1234 },
+          search: '2/5s',
+        },
       }),
     );
     expect(config.rateLimits).toEqual({
@@ -88,6 +94,7 @@ describe(ChatConfig.name, () => {
       typing: { count: 3, windowMs: 120_000 },
       rooms: { count: 1, windowMs: 3_600_000 },
       joins: { count: 7, windowMs: 1234 },
+      search: { count: 2, windowMs: 5000 },
       socketEvents: { count: 200, windowMs: 10_000 },
     });
   });

@@ -14,6 +14,7 @@ const DEFAULT_RATE_LIMITS: Record<RateLimitKind, string> = {
   typing: '30/10s',
   rooms: '10/60s',
   joins: '60/60s',
+  search: '30/60s',
   socketEvents: '200/10s',
 };
 
@@ -123,7 +124,7 @@ export class ChatConfig {
     this.offlineNotifier = options.offlineNotifier;
     check(
       this.offlineNotifier === undefined || typeof this.offlineNotifier.notify === 'function',
-      'offlineNotifier must have a notify(recipientIds, message) method',
+      'offlineNotifier must have a notify(recipientIds, message, context) method',
     );
     this.isSessionValid = options.isSessionValid ? (principal) => options.isSessionValid!(principal) : () => true;
     if (problems.length > 0) throw new ChatOptionsError(problems);

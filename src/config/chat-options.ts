@@ -81,7 +81,7 @@ export interface ChatRedisOptions {
   keyPrefix?: string;
 }
 
-export type RateLimitKind = 'messages' | 'typing' | 'rooms' | 'joins' | 'socketEvents';
+export type RateLimitKind = 'messages' | 'typing' | 'rooms' | 'joins' | 'search' | 'socketEvents';
 
 export interface RateLimit {
   count: number;

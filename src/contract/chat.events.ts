@@ -44,6 +44,31 @@ export interface MessageView {
   /** When and by whom the message was pinned; null when it is not. */
   pinnedAt: string | null;
   pinnedBy: string | null;
+  /** The message this one quotes (`sendMessage { replyToId }`); null when it quotes none. */
+  replyTo: ReplyPreview | null;
+  /** The root message of the thread this one is a reply in; null in the main timeline. */
+  threadId: string | null;
+  /** On a thread's root, once it has replies; null otherwise (and on the replies themselves). */
+  thread: ThreadSummary | null;
+  /** The room members the sender mentioned (`sendMessage { mentions }`), in the order given. Empty once deleted. */
+  mentionedUserIds: string[];
+}
+
+/** A quoted message, as a reply shows it. */
+export interface ReplyPreview {
+  id: string;
+  senderId: string;
+  /** The first 100 characters of its content (whole words where possible); empty once it is deleted. */
+  excerpt: string;
+  deleted: boolean;
+}
+
+/** A thread root's replies so far (deleted replies are not counted). */
+export interface ThreadSummary {
+  replyCount: number;
+  lastReplyAt: string | null;
+  /** Who replied in the thread, in the order they first did. */
+  participantIds: string[];
 }
 
 export interface ReactionSummary {
@@ -73,6 +98,8 @@ export interface ChatRoomView {
   lastMessage: MessageView | null;
   /** Messages by others after the receiving user's read cursor (deleted ones included). */
   unreadCount: number;
+  /** Messages after the receiving user's read cursor that mention them (deleted ones not counted). */
+  unreadMentionCount: number;
   /** Until when the receiving user muted the room (`9999-12-31T23:59:59.999Z`: until unmuted); null when not muted. */
   mutedUntil: string | null;
 }
@@ -113,6 +140,12 @@ export interface SendMessagePayload {
   type?: Exclude<MessageType, 'SYSTEM'>;
   attachments?: Attachment[];
   clientMessageId?: string;
+  /** Quote a message of the same room. */
+  replyToId?: string;
+  /** Reply in the thread of this root message of the same room (a thread's replies cannot have threads). */
+  threadId?: string;
+  /** Room members to mention (at most 50, distinct). */
+  mentions?: string[];
 }
 export interface EditMessagePayload {
   messageId: string;
@@ -126,6 +159,26 @@ export interface GetMessagesPayload {
   beforeSeq?: number;
   afterSeq?: number;
   limit?: number;
+  /** Leave thread replies out: the main timeline only. */
+  excludeThreadReplies?: boolean;
+}
+/** A thread's replies, paged like `getMessages` (by their room seq). */
+export interface GetThreadPayload {
+  /** The thread's root message. */
+  messageId: string;
+  beforeSeq?: number;
+  afterSeq?: number;
+  limit?: number;
+}
+export interface SearchMessagesPayload {
+  /** Words to find (web-search syntax: `"a phrase"`, `or`, `-word`); word forms match (English, Russian). */
+  query: string;
+  /** Only this room; default every room the user belongs to. */
+  chatRoomId?: string;
+  /** 1–50, default 20. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
 }
 
 export interface TypingPayload {
@@ -243,6 +296,19 @@ export interface ReactionEvent {
   userId: string;
   emoji: string;
 }
+/** `threadUpdated`: a thread root's summary after a reply was added or deleted. */
+export interface ThreadUpdatedEvent {
+  chatRoomId: string;
+  /** The root message. */
+  messageId: string;
+  thread: ThreadSummary;
+}
+export interface SearchPage {
+  /** Newest first. */
+  messages: MessageView[];
+  /** Pass it as `cursor` for the next (older) page; null on the last one. */
+  nextCursor: string | null;
+}
 export interface ReactionUser {
   userId: string;
   /** From the host's directory (the id when the host no longer knows the user). */
@@ -282,6 +348,8 @@ export interface ClientToServerEvents {
   editMessage: (payload: EditMessagePayload, ack: AckCallback<MessageView>) => void;
   deleteMessage: (payload: MessageRef, ack: AckCallback<MessageDeletedEvent>) => void;
   getMessages: (payload: GetMessagesPayload, ack: AckCallback<MessagePage>) => void;
+  getThread: (payload: GetThreadPayload, ack: AckCallback<MessagePage>) => void;
+  searchMessages: (payload: SearchMessagesPayload, ack: AckCallback<SearchPage>) => void;
   getChatRooms: (payload: Record<string, never>, ack: AckCallback<ChatRoomView[]>) => void;
   typing: (payload: TypingPayload, ack: AckCallback<TypingPayload>) => void;
   getOnlineUsers: (payload: GetOnlineUsersPayload, ack: AckCallback<{ userIds: string[] }>) => void;
@@ -310,6 +378,8 @@ export interface ServerToClientEvents {
   newMessage: (message: MessageView) => void;
   messageUpdated: (message: MessageView) => void;
   messageDeleted: (event: MessageDeletedEvent) => void;
+  /** A thread root's summary changed: a reply was added (after its `newMessage`) or deleted. */
+  threadUpdated: (event: ThreadUpdatedEvent) => void;
   userTyping: (event: UserTypingEvent) => void;
   userStatus: (event: UserStatusEvent) => void;
   messageStatus: (event: MessageStatusEvent) => void;

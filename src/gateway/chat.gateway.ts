@@ -22,13 +22,22 @@ import {
   MessageView,
   MuteState,
   ReactionEvent,
+  SearchPage,
   ReactionPage,
   ReadState,
   roomChannel,
   TypingPayload,
 } from '../contract/chat.events';
 import { MessagesService } from '../messages/messages.service';
-import { EditMessageDto, GetMessagesDto, MessageRefDto, SendMessageDto } from '../messages/dto/message.dto';
+import {
+  EditMessageDto,
+  GetMessagesDto,
+  GetThreadDto,
+  MessageRefDto,
+  SendMessageDto,
+} from '../messages/dto/message.dto';
+import { SearchMessagesDto } from '../search/dto/search.dto';
+import { SearchService } from '../search/search.service';
 import { GetOnlineUsersDto } from '../presence/dto/presence.dto';
 import { PresenceService } from '../presence/presence.service';
 import { MarkMessageDto } from '../receipts/dto/mark-message.dto';
@@ -87,6 +96,7 @@ export class ChatGateway
     private readonly pins: PinsService,
     private readonly mutes: MutesService,
     private readonly blocks: BlocksService,
+    private readonly search: SearchService,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
@@ -184,6 +194,17 @@ export class ChatGateway
   @SubscribeMessage('getMessages')
   getMessages(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: GetMessagesDto): Promise<MessagePage> {
     return this.messages.history(socket.data.userId, dto.chatRoomId, dto);
+  }
+
+  @SubscribeMessage('getThread')
+  getThread(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: GetThreadDto): Promise<MessagePage> {
+    return this.messages.thread(socket.data.userId, dto.messageId, dto);
+  }
+
+  @SubscribeMessage('searchMessages')
+  @RateLimit('search')
+  searchMessages(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SearchMessagesDto): Promise<SearchPage> {
+    return this.search.search(socket.data.userId, dto);
   }
 
   @SubscribeMessage('getChatRooms')

@@ -5,9 +5,11 @@ import { PrismaService } from '../persistence/prisma.service';
 import { toMessageResponse, type MessageExtras } from './message.mapper';
 
 /**
- * Message views with their reactions and pins: three queries for any number
- * of messages (counts, the viewer's own reactions, pins). `viewerId` null: a
- * broadcast, which has no single viewer, so every `me` is false.
+ * Message views with their reactions, pins, quoted messages and mentions:
+ * five queries at most for any number of messages (counts, the viewer's own
+ * reactions, pins, quoted messages, mentions), the last two only when some
+ * message has them. `viewerId` null: a broadcast, which has no single
+ * viewer, so every `me` is false.
  */
 @Injectable()
 export class MessageViews {
@@ -18,9 +20,11 @@ export class MessageViews {
   }
 
   async views(messages: Message[], viewerId: string | null): Promise<MessageView[]> {
-    const ids = messages.filter((m) => m.deletedAt === null).map((m) => m.id);
+    const live = messages.filter((m) => m.deletedAt === null);
+    const ids = live.map((m) => m.id);
     if (ids.length === 0) return messages.map((m) => toMessageResponse(m));
-    const [counts, mine, pins] = await Promise.all([
+    const quotedIds = [...new Set(live.flatMap((m) => (m.replyToId ? [m.replyToId] : [])))];
+    const [counts, mine, pins, quoted, mentions] = await Promise.all([
       this.prisma.messageReaction.groupBy({
         by: ['messageId', 'emoji'],
         where: { messageId: { in: ids } },
@@ -34,6 +38,17 @@ export class MessageViews {
             select: { messageId: true, emoji: true },
           }),
       this.prisma.pinnedMessage.findMany({ where: { messageId: { in: ids } } }),
+      quotedIds.length === 0
+        ? Promise.resolve([])
+        : this.prisma.message.findMany({
+            where: { id: { in: quotedIds } },
+            select: { id: true, senderId: true, content: true, deletedAt: true },
+          }),
+      this.prisma.messageMention.findMany({
+        where: { messageId: { in: ids } },
+        select: { messageId: true, userId: true },
+        orderBy: [{ messageId: 'asc' }, { position: 'asc' }],
+      }),
     ]);
     const own = new Set(mine.map((r) => `${r.messageId} ${r.emoji}`));
     // Each emoji in the order it was first used on the message (then by emoji, for ties).
@@ -49,8 +64,20 @@ export class MessageViews {
       reactions.set(c.messageId, list);
     }
     const pinByMessage = new Map(pins.map((p) => [p.messageId, p]));
+    const quotedById = new Map(quoted.map((q) => [q.id, q]));
+    const mentioned = new Map<string, string[]>();
+    for (const { messageId, userId } of mentions) {
+      const list = mentioned.get(messageId);
+      if (list) list.push(userId);
+      else mentioned.set(messageId, [userId]);
+    }
     return messages.map((m) => {
-      const extras: MessageExtras = { reactions: reactions.get(m.id) ?? [], pin: pinByMessage.get(m.id) ?? null };
+      const extras: MessageExtras = {
+        reactions: reactions.get(m.id) ?? [],
+        pin: pinByMessage.get(m.id) ?? null,
+        quoted: (m.replyToId && quotedById.get(m.replyToId)) || null,
+        mentionedUserIds: mentioned.get(m.id) ?? [],
+      };
       return toMessageResponse(m, extras);
     });
   }

@@ -44,6 +44,9 @@ describe(MessageWriter.name, () => {
     type: 'TEXT',
     attachments: [],
     clientMessageId,
+    replyToId: null,
+    threadId: null,
+    mentions: [],
   });
 
   it('should number concurrent writes per room without gaps and move each sender’s cursors', async () => {

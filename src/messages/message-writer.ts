@@ -13,6 +13,20 @@ export interface NewMessage {
   type: MessageType;
   attachments: Attachment[];
   clientMessageId: string | null;
+  /** A message of the same room (checked by the caller). */
+  replyToId: string | null;
+  /** A thread root of the same room (checked by the caller). */
+  threadId: string | null;
+  /** User ids to mention, distinct; those no longer in the room when the message is written are left out. */
+  mentions: string[];
+}
+
+/** A stored message as the writer returns it: with its mentions and, for a thread reply, its root's new summary. */
+export interface WrittenMessage extends Message {
+  /** The mentioned users who were in the room, in the order given. */
+  mentionedUserIds: string[];
+  /** A thread reply's root after this write (null for other messages, and for duplicates). */
+  root: { replyCount: number; lastReplyAt: Date | null; participantIds: string[] } | null;
 }
 
 /**
@@ -22,7 +36,7 @@ export interface NewMessage {
  * - `refused`: the room does not exist or the sender is not in it; nothing stored.
  */
 export type WriteResult =
-  { kind: 'stored'; message: Message } | { kind: 'duplicate'; message: Message } | { kind: 'refused' };
+  { kind: 'stored'; message: WrittenMessage } | { kind: 'duplicate'; message: Message } | { kind: 'refused' };
 
 interface Pending {
   idx: number;
@@ -32,6 +46,15 @@ interface Pending {
   resolve: (result: WriteResult) => void;
   reject: (error: unknown) => void;
 }
+
+type AnsweredRow = Message & {
+  idx: number;
+  written: boolean;
+  mentionedUserIds: string[];
+  rootReplyCount: number | null;
+  rootLastReplyAt: Date | null;
+  rootParticipantIds: string[] | null;
+};
 
 /** Most messages one statement inserts. */
 const MAX_BATCH = 500;
@@ -235,7 +258,8 @@ export class MessageWriter {
     const byId = new Map(found.map((m) => [m.id, m]));
     for (const p of batch) {
       const message = byId.get(p.id);
-      if (message) results.set(p, { kind: 'stored', message });
+      // Its mentions and thread summary are read back by the caller (MessageViews): `root` null says so.
+      if (message) results.set(p, { kind: 'stored', message: { ...message, mentionedUserIds: [], root: null } });
       else p.reject(error);
     }
     if (found.length > 0) this.logger.warn(`${found.length} messages committed although their statement failed`);
@@ -272,19 +296,24 @@ export class MessageWriter {
       type: p.input.type,
       attachments: p.input.attachments,
       clientMessageId: p.input.clientMessageId,
+      replyToId: p.input.replyToId,
+      threadId: p.input.threadId,
+      mentions: p.input.mentions,
     }));
-    const [rooms, participants, messages, blocks] = [
+    const [rooms, participants, messages, blocks, mentions] = [
       this.prisma.table('ChatRoom'),
       this.prisma.table('ChatRoomParticipant'),
       this.prisma.table('Message'),
       this.prisma.table('UserBlock'),
+      this.prisma.table('MessageMention'),
     ];
     const messageType = Prisma.raw(`${this.prisma.database.table('MessageType')}`);
     const lockMode = Prisma.raw(skipLocked ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE');
-    const answered = await this.prisma.$queryRaw<(Message & { idx: number; written: boolean })[]>`
+    const answered = await this.prisma.$queryRaw<AnsweredRow[]>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
-          idx int, id uuid, "chatRoomId" uuid, "senderId" text, content text, type text, attachments jsonb, "clientMessageId" text)
+          idx int, id uuid, "chatRoomId" uuid, "senderId" text, content text, type text, attachments jsonb,
+          "clientMessageId" text, "replyToId" uuid, "threadId" uuid, mentions jsonb)
       ), allowed AS (
         SELECT i.* FROM input i
          WHERE EXISTS (SELECT 1 FROM ${participants} p WHERE p."chatRoomId" = i."chatRoomId" AND p."userId" = i."senderId")
@@ -313,10 +342,34 @@ export class MessageWriter {
                rooms."lastMessageAt" AS "createdAt"
           FROM allowed a JOIN rooms ON rooms."id" = a."chatRoomId"
       ), inserted AS (
-        INSERT INTO ${messages} ("id", "chatRoomId", "senderId", "seq", "content", "type", "attachments", "clientMessageId", "createdAt")
-        SELECT "id", "chatRoomId", "senderId", seq, content, type::${messageType}, attachments, "clientMessageId", "createdAt"
+        INSERT INTO ${messages} ("id", "chatRoomId", "senderId", "seq", "content", "type", "attachments", "clientMessageId",
+                                 "createdAt", "replyToId", "threadId")
+        SELECT "id", "chatRoomId", "senderId", seq, content, type::${messageType}, attachments, "clientMessageId",
+               "createdAt", "replyToId", "threadId"
           FROM numbered
-        RETURNING *
+        RETURNING ${this.prisma.messageColumns()}
+      ), mentioned AS (
+        -- Only users still in the room (the caller checked them; one may have left since).
+        INSERT INTO ${mentions} ("messageId", "userId", "chatRoomId", "seq", "position")
+        SELECT n."id", u."userId", n."chatRoomId", n.seq, u.position::int
+          FROM numbered n, jsonb_array_elements_text(n.mentions) WITH ORDINALITY AS u("userId", position)
+         WHERE EXISTS (SELECT 1 FROM ${participants} p WHERE p."chatRoomId" = n."chatRoomId" AND p."userId" = u."userId")
+        RETURNING "messageId", "userId", "position"
+      ), replies AS (
+        SELECT "threadId", count(*)::int AS n, max("createdAt") AS at,
+               array_agg("senderId" ORDER BY seq) AS senders
+          FROM numbered WHERE "threadId" IS NOT NULL GROUP BY "threadId"
+      ), roots AS (
+        UPDATE ${messages} r
+           SET "threadReplyCount" = r."threadReplyCount" + t.n,
+               "threadLastReplyAt" = t.at,
+               "threadParticipantIds" = COALESCE(r."threadParticipantIds", '{}') || ARRAY(
+                 SELECT s.id FROM unnest(t.senders) WITH ORDINALITY AS s(id, o)
+                  WHERE s.id <> ALL (COALESCE(r."threadParticipantIds", '{}'))
+                  GROUP BY s.id ORDER BY min(s.o))
+          FROM replies t
+         WHERE r."id" = t."threadId"
+        RETURNING r."id", r."threadReplyCount", r."threadLastReplyAt", r."threadParticipantIds"
       ), cursors AS (
         UPDATE ${participants} c
            SET "lastReadSeq" = GREATEST(c."lastReadSeq", s.top),
@@ -325,8 +378,13 @@ export class MessageWriter {
          WHERE c."chatRoomId" = s."chatRoomId" AND c."userId" = s."senderId"
       )
       -- Every allowed message: inserted, or (its room skipped as locked) not written.
-      SELECT inserted.*, allowed.idx, (inserted."id" IS NOT NULL) AS written
-        FROM allowed LEFT JOIN inserted ON inserted."id" = allowed."id"`;
+      SELECT inserted.*, allowed.idx, (inserted."id" IS NOT NULL) AS written,
+             COALESCE((SELECT array_agg(m."userId" ORDER BY m.position) FROM mentioned m WHERE m."messageId" = inserted."id"),
+                      '{}') AS "mentionedUserIds",
+             roots."threadReplyCount" AS "rootReplyCount", roots."threadLastReplyAt" AS "rootLastReplyAt",
+             roots."threadParticipantIds" AS "rootParticipantIds"
+        FROM allowed LEFT JOIN inserted ON inserted."id" = allowed."id"
+        LEFT JOIN roots ON roots."id" = inserted."threadId"`;
 
     const byIdx = new Map(answered.map((row) => [row.idx, row]));
     const results = new Map<Pending, WriteResult>();
@@ -336,8 +394,12 @@ export class MessageWriter {
     for (const p of batch) {
       const row = byIdx.get(p.idx);
       if (row?.written) {
-        const { idx: _idx, written: _written, ...message } = row;
-        results.set(p, { kind: 'stored', message });
+        const { idx: _idx, written: _written, rootReplyCount, rootLastReplyAt, rootParticipantIds, ...message } = row;
+        const root =
+          rootReplyCount === null
+            ? null
+            : { replyCount: rootReplyCount, lastReplyAt: rootLastReplyAt, participantIds: rootParticipantIds ?? [] };
+        results.set(p, { kind: 'stored', message: { ...message, root } });
         inserted++;
       } else if (row) deferred.push(p);
       else if (p.input.clientMessageId !== null) skippedWithKey.push(p);

@@ -8,7 +8,7 @@ import { ApiBearerAuth, ApiTags } from '../common/openapi';
 import { uuidParam } from '../common/params';
 import type { MessageDeletedEvent, MessagePage, MessageView } from '../contract/chat.events';
 import { RateLimit, RateLimitGuard } from '../rate-limit/rate-limit.guard';
-import { EditMessageBodyDto, MessageBodyDto, MessagesQueryDto } from './dto/message.dto';
+import { EditMessageBodyDto, MessageBodyDto, MessagesQueryDto, ThreadQueryDto } from './dto/message.dto';
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
@@ -26,6 +26,16 @@ export class MessagesController {
     @ChatQuery() query: MessagesQueryDto,
   ): Promise<MessagePage> {
     return this.messages.history(userId, id, query);
+  }
+
+  /** A thread's replies, paged like the room's history. */
+  @Get('messages/:id/thread')
+  thread(
+    @CurrentUserId() userId: string,
+    @Param('id', uuidParam) id: string,
+    @ChatQuery() query: ThreadQueryDto,
+  ): Promise<MessagePage> {
+    return this.messages.thread(userId, id, query);
   }
 
   /** 201 with the stored message; 200 with the first one when clientMessageId repeats an earlier send. */

@@ -24,6 +24,11 @@ function row(seq: number, overrides: Record<string, unknown> = {}) {
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)),
     editedAt: null,
     deletedAt: null,
+    replyToId: null,
+    threadId: null,
+    threadReplyCount: 0,
+    threadLastReplyAt: null,
+    threadParticipantIds: [],
     ...overrides,
   };
 }
@@ -58,6 +63,11 @@ describe(MessagesService.name, () => {
         findUnique: jest.fn().mockResolvedValue(null),
         delete: jest.fn(),
       },
+      messageMention: {
+        findMany: jest.fn().mockResolvedValue([]),
+        deleteMany: jest.fn().mockResolvedValue({ count: 0 }),
+      },
+      chatRoomParticipant: { findMany: jest.fn().mockResolvedValue([]) },
       $executeRaw: jest.fn().mockResolvedValue(1),
       $transaction: jest.fn((fn: (tx: unknown) => unknown) => fn(prisma)),
     };
@@ -71,7 +81,9 @@ describe(MessagesService.name, () => {
     });
     typing = { stop: jest.fn().mockResolvedValue(false) };
     notifications = { dispatchOffline: jest.fn() };
-    writer = { write: jest.fn().mockResolvedValue({ kind: 'stored', message: row(1) }) };
+    writer = {
+      write: jest.fn().mockResolvedValue({ kind: 'stored', message: { ...row(1), mentionedUserIds: [], root: null } }),
+    };
     limits = { consume: jest.fn().mockResolvedValue(undefined) };
     service = new MessagesService(
       prisma as PrismaService,
@@ -137,6 +149,9 @@ describe(MessagesService.name, () => {
         type: 'TEXT',
         attachments: [],
         clientMessageId: null,
+        replyToId: null,
+        threadId: null,
+        mentions: [],
       });
       expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', message);
       expect(message).toMatchObject({ seq: 1, chatRoomId: ROOM, createdAt: '2026-01-01T00:00:01.000Z' });
@@ -214,7 +229,120 @@ describe(MessagesService.name, () => {
     });
   });
 
+  describe('send with replies, threads and mentions', () => {
+    const OTHER_ROOM = '00000000-0000-4000-8000-0000000000f2';
+
+    it.each([
+      ['a repeated mention', { mentions: [B, B] }, 'mentions'],
+      ['51 mentions', { mentions: Array.from({ length: 51 }, (_, i) => `u${i}`) }, 'mentions'],
+      ['a replyToId that is not a UUID', { replyToId: 'nope' }, 'replyToId'],
+    ])('should refuse %s before looking anything up', async (_, extra, field) => {
+      const error = (await service.send(A, { chatRoomId: ROOM, content: 'hi', ...extra }).catch((e) => e)) as AppError;
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.details).toEqual([expect.objectContaining({ field })]);
+      expect(writer.write).not.toHaveBeenCalled();
+    });
+
+    it('should check the sender is in the room before saying anything about its messages or members', async () => {
+      rooms.requireParticipant.mockRejectedValue(AppError.notFound('Chat room'));
+      await expect(service.send(A, { chatRoomId: ROOM, content: 'hi', mentions: [B] })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      expect(prisma.chatRoomParticipant.findMany).not.toHaveBeenCalled();
+    });
+
+    it('should refuse a quote from another room, a deleted quote, a reply as thread root and a non-member, naming each', async () => {
+      prisma.message.findUnique.mockImplementation(({ where }: { where: { id: string } }) =>
+        Promise.resolve(
+          where.id === row(1).id ? row(1, { chatRoomId: OTHER_ROOM }) : row(2, { threadId: row(1).id }), // the would-be root is itself a reply
+        ),
+      );
+      prisma.chatRoomParticipant.findMany.mockResolvedValue([{ userId: B }]);
+      const error = (await service
+        .send(A, { chatRoomId: ROOM, content: 'hi', replyToId: row(1).id, threadId: row(2).id, mentions: [B, 'x'] })
+        .catch((e) => e)) as AppError;
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.details).toEqual([
+        expect.objectContaining({ field: 'replyToId' }),
+        expect.objectContaining({ field: 'threadId' }),
+        { field: 'mentions', errors: ['not members of this room: x'] },
+      ]);
+      expect(writer.write).not.toHaveBeenCalled();
+
+      prisma.message.findUnique.mockResolvedValue(row(1, { deletedAt: new Date() }));
+      await expect(service.send(A, { chatRoomId: ROOM, content: 'hi', replyToId: row(1).id })).rejects.toMatchObject({
+        details: [expect.objectContaining({ field: 'replyToId' })],
+      });
+    });
+
+    it('should broadcast newMessage with the quote and mentions, then threadUpdated with the root the writer returned', async () => {
+      const quoted = row(1, { senderId: B, content: 'the quoted words' });
+      prisma.message.findUnique.mockImplementation(({ where }: { where: { id: string } }) =>
+        Promise.resolve(where.id === quoted.id ? quoted : row(2)),
+      );
+      prisma.chatRoomParticipant.findMany.mockResolvedValue([{ userId: B }]);
+      const lastReplyAt = new Date(Date.UTC(2026, 0, 3));
+      writer.write.mockResolvedValue({
+        kind: 'stored',
+        message: {
+          ...row(3, { replyToId: quoted.id, threadId: row(2).id }),
+          mentionedUserIds: [B],
+          root: { replyCount: 4, lastReplyAt, participantIds: [B, A] },
+        },
+      });
+      const { message } = await service.send(A, {
+        chatRoomId: ROOM,
+        content: 'hi',
+        replyToId: quoted.id,
+        threadId: row(2).id,
+        mentions: [B],
+      });
+      expect(writer.write).toHaveBeenCalledWith(
+        expect.objectContaining({ replyToId: quoted.id, threadId: row(2).id, mentions: [B] }),
+      );
+      expect(message).toMatchObject({
+        replyTo: { id: quoted.id, senderId: B, excerpt: 'the quoted words', deleted: false },
+        threadId: row(2).id,
+        thread: null,
+        mentionedUserIds: [B],
+      });
+      expect(emitter.toRoom.mock.calls).toEqual([
+        [ROOM, 'newMessage', message],
+        [
+          ROOM,
+          'threadUpdated',
+          {
+            chatRoomId: ROOM,
+            messageId: row(2).id,
+            thread: { replyCount: 4, lastReplyAt: lastReplyAt.toISOString(), participantIds: [B, A] },
+          },
+        ],
+      ]);
+    });
+  });
+
   describe('delete', () => {
+    it('should take a deleted thread reply off its root’s count and say so with threadUpdated', async () => {
+      const root = row(1);
+      prisma.message.findFirst.mockResolvedValue(row(2, { threadId: root.id }));
+      prisma.message.updateMany.mockResolvedValue({ count: 1 });
+      prisma.message.update.mockResolvedValue({
+        threadReplyCount: 2,
+        threadLastReplyAt: new Date(Date.UTC(2026, 0, 5)),
+        threadParticipantIds: [A],
+      });
+      await service.delete(A, row(2).id);
+      expect(prisma.message.update).toHaveBeenCalledWith(
+        expect.objectContaining({ where: { id: root.id }, data: { threadReplyCount: { decrement: 1 } } }),
+      );
+      expect(prisma.messageMention.deleteMany).toHaveBeenCalledWith({ where: { messageId: row(2).id } });
+      expect(emitter.toRoom).toHaveBeenLastCalledWith(ROOM, 'threadUpdated', {
+        chatRoomId: ROOM,
+        messageId: root.id,
+        thread: { replyCount: 2, lastReplyAt: '2026-01-05T00:00:00.000Z', participantIds: [A] },
+      });
+    });
+
     it('should not let a plain member delete someone else’s message', async () => {
       prisma.message.findFirst.mockResolvedValue(row(1, { senderId: A }));
       rooms.requireParticipant.mockResolvedValue({ role: 'MEMBER' } as any);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { codePointLength } from '../common/code-points.validator';
 import { unstorableFields, unstorableMessage } from '../common/storable-text';
 import { AppError } from '../common/app-error';
+import { isChatId } from '../common/chat-id.validator';
 import { ChatConfig } from '../config/chat-config';
 import type { Message } from '../persistence/generated/prisma/client';
 import { PrismaService } from '../persistence/prisma.service';
@@ -11,7 +12,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { ChatRoomsService, directKey } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
-import { toMessageResponse } from './message.mapper';
+import { toMessageResponse, type MessageExtras } from './message.mapper';
 import { MessageLocks } from './message-locks';
 import { MessageViews } from './message-views';
 import { MessageWriter } from './message-writer';
@@ -27,7 +28,16 @@ export interface SendMessageInput {
   type?: MessageType;
   attachments?: Attachment[];
   clientMessageId?: string;
+  /** Quote a message of the same room (not deleted). */
+  replyToId?: string;
+  /** Reply in the thread of this root message of the same room. */
+  threadId?: string;
+  /** Room members to mention: distinct, at most MAX_MENTIONS. */
+  mentions?: string[];
 }
+
+/** Most users one message mentions. */
+export const MAX_MENTIONS = 50;
 
 export interface SendResult {
   message: MessageView;
@@ -39,6 +49,8 @@ export interface HistoryQuery {
   beforeSeq?: number;
   afterSeq?: number;
   limit?: number;
+  /** The main timeline only (no thread replies). */
+  excludeThreadReplies?: boolean;
 }
 
 @Injectable()
@@ -80,7 +92,9 @@ export class MessagesService {
       content: input.content,
       clientMessageId: input.clientMessageId,
       attachments: input.attachments,
+      mentions: input.mentions,
     });
+    const mentions = checkMentions(input.mentions ?? []);
     const type = input.type ?? 'TEXT';
     const attachments = input.attachments ?? [];
     const content = this.checkContent(input.content ?? '', attachments.length > 0);
@@ -90,7 +104,8 @@ export class MessagesService {
       ]);
     }
 
-    const chatRoomId = input.chatRoomId ?? (await this.directRoomId(senderId, input.recipientId!));
+    const chatRoomId = input.chatRoomId ?? (await this.directRoomId(senderId, input.recipientId!, input, mentions));
+    const quoted = await this.checkReferences(senderId, chatRoomId, input, mentions);
     const result = await this.writer.write({
       chatRoomId,
       senderId,
@@ -98,6 +113,9 @@ export class MessagesService {
       type,
       attachments,
       clientMessageId: input.clientMessageId ?? null,
+      replyToId: input.replyToId ?? null,
+      threadId: input.threadId ?? null,
+      mentions,
     });
     if (result.kind === 'duplicate')
       return { message: await this.views.view(result.message, senderId), created: false };
@@ -109,11 +127,69 @@ export class MessagesService {
       throw new Error(`message for ${chatRoomId} refused although the sender is a participant`);
     }
     const stored = result.message;
-    const message = toMessageResponse(stored);
+    const message = toMessageResponse(stored, { quoted, mentionedUserIds: stored.mentionedUserIds });
     this.emitter.toRoom(chatRoomId, 'newMessage', message);
+    if (stored.threadId && stored.root) {
+      this.emitter.toRoom(chatRoomId, 'threadUpdated', {
+        chatRoomId,
+        messageId: stored.threadId,
+        thread: threadSummaryOf(stored.root),
+      });
+    }
     this.typing.stop(senderId, chatRoomId).catch(() => undefined);
     this.notifications.dispatchOffline(message);
     return { message, created: true };
+  }
+
+  /**
+   * The quoted message, the thread root and the mentioned users, checked
+   * before the write (a message's room never changes, so what is checked
+   * here stays true; a mentioned user who leaves meanwhile is left out by
+   * the writer). Only for sends that have them, and only after the sender's
+   * own membership: a stranger learns nothing about a room's messages or members.
+   */
+  private async checkReferences(
+    senderId: string,
+    chatRoomId: string,
+    input: SendMessageInput,
+    mentions: string[],
+  ): Promise<MessageExtras['quoted']> {
+    if (!input.replyToId && !input.threadId && mentions.length === 0) return null;
+    for (const field of ['replyToId', 'threadId'] as const) {
+      const id = input[field];
+      if (id !== undefined && !isChatId(id)) {
+        throw AppError.validation(`${field} must be a UUID`, [{ field, errors: [`${field} must be a UUID`] }]);
+      }
+    }
+    await this.rooms.requireParticipant(senderId, chatRoomId);
+    const [quoted, root, members] = await Promise.all([
+      input.replyToId
+        ? this.prisma.message.findUnique({
+            where: { id: input.replyToId },
+            select: { id: true, chatRoomId: true, senderId: true, content: true, deletedAt: true },
+          })
+        : null,
+      input.threadId
+        ? this.prisma.message.findUnique({
+            where: { id: input.threadId },
+            select: { chatRoomId: true, threadId: true },
+          })
+        : null,
+      mentions.length > 0
+        ? this.prisma.chatRoomParticipant.findMany({
+            where: { chatRoomId, userId: { in: mentions } },
+            select: { userId: true },
+          })
+        : [],
+    ]);
+    const room = chatRoomId.toLowerCase();
+    const inRoom = new Set(members.map((m) => m.userId));
+    refuseBadReferences(input, {
+      quoteOk: quoted?.chatRoomId === room && quoted.deletedAt === null,
+      rootOk: root?.chatRoomId === room && root.threadId === null,
+      strangers: mentions.filter((id) => !inRoom.has(id)),
+    });
+    return quoted;
   }
 
   async edit(userId: string, messageId: string, rawContent: string): Promise<MessageView> {
@@ -148,21 +224,41 @@ export class MessagesService {
     }
     if (message.deletedAt) return result;
     // Under the locks that reacting and pinning take: neither can slip in after the clearing.
-    const { count, pin } = await this.prisma.$transaction(async (tx) => {
+    const { count, pin, root } = await this.prisma.$transaction(async (tx) => {
       await this.locks.pins.lock(tx, message.chatRoomId);
       await this.locks.reactions.lock(tx, messageId);
       const { count } = await tx.message.updateMany({
         where: { id: messageId, deletedAt: null },
         data: { deletedAt: new Date(), content: '', attachments: [] },
       });
-      if (count === 0) return { count, pin: null };
+      if (count === 0) return { count, pin: null, root: null };
       await tx.messageReaction.deleteMany({ where: { messageId } });
+      await tx.messageMention.deleteMany({ where: { messageId } });
       const pin = await tx.pinnedMessage.findUnique({ where: { messageId } });
       if (pin) await tx.pinnedMessage.delete({ where: { messageId } });
-      return { count, pin };
+      // A deleted reply no longer counts in its thread (an atomic decrement: replies written meanwhile add theirs).
+      const root = message.threadId
+        ? await tx.message.update({
+            where: { id: message.threadId },
+            data: { threadReplyCount: { decrement: 1 } },
+            select: { threadReplyCount: true, threadLastReplyAt: true, threadParticipantIds: true },
+          })
+        : null;
+      return { count, pin, root };
     });
     if (count === 0) return result;
     this.emitter.toRoom(message.chatRoomId, 'messageDeleted', result);
+    if (message.threadId && root) {
+      this.emitter.toRoom(message.chatRoomId, 'threadUpdated', {
+        chatRoomId: message.chatRoomId,
+        messageId: message.threadId,
+        thread: threadSummaryOf({
+          replyCount: root.threadReplyCount,
+          lastReplyAt: root.threadLastReplyAt,
+          participantIds: root.threadParticipantIds,
+        }),
+      });
+    }
     if (pin) {
       this.emitter.toRoom(message.chatRoomId, 'messageUnpinned', {
         ...result,
@@ -182,6 +278,29 @@ export class MessagesService {
    */
   async history(userId: string, chatRoomId: string, query: HistoryQuery): Promise<MessagePage> {
     await this.rooms.requireParticipant(userId, chatRoomId);
+    return this.page(userId, { chatRoomId, ...(query.excludeThreadReplies && { threadId: null }) }, query);
+  }
+
+  /**
+   * A page of a thread's replies, paged like `history` by their room seq
+   * (the root itself is not in it). `messageId` must be a root: a message
+   * that is not itself a thread reply.
+   */
+  async thread(userId: string, messageId: string, query: HistoryQuery): Promise<MessagePage> {
+    const root = await this.requireVisible(userId, messageId);
+    if (root.threadId !== null) {
+      throw AppError.validation('messageId is a thread reply; pass its threadId', [
+        { field: 'messageId', errors: ['messageId must be a thread root, not a thread reply'] },
+      ]);
+    }
+    return this.page(userId, { chatRoomId: root.chatRoomId, threadId: root.id }, query);
+  }
+
+  private async page(
+    userId: string,
+    where: { chatRoomId: string; threadId?: string | null },
+    query: HistoryQuery,
+  ): Promise<MessagePage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const seq = {
       ...(query.beforeSeq !== undefined && { lt: query.beforeSeq }),
@@ -189,7 +308,7 @@ export class MessagesService {
     };
     const forward = query.afterSeq !== undefined;
     const rows = await this.prisma.message.findMany({
-      where: { chatRoomId, seq },
+      where: { ...where, seq },
       orderBy: { seq: forward ? 'asc' : 'desc' },
       take: limit + 1,
     });
@@ -202,12 +321,24 @@ export class MessagesService {
   // ---- helpers ----
 
   /** The pair's DIRECT room. Opening it counts against the sender's `rooms` limit, as createChatRoom does; finding it does not. */
-  private async directRoomId(senderId: string, recipientId: string): Promise<string> {
+  private async directRoomId(
+    senderId: string,
+    recipientId: string,
+    input: SendMessageInput,
+    mentions: string[],
+  ): Promise<string> {
     const existing = await this.prisma.chatRoom.findUnique({
       where: { directKey: directKey(senderId, recipientId) },
       select: { id: true },
     });
     if (existing) return existing.id;
+    // A room about to be created has no message to quote or reply to, and only these two members:
+    // a bad reference is refused before the room is made, so a refused send leaves nothing behind.
+    refuseBadReferences(input, {
+      quoteOk: false,
+      rootOk: false,
+      strangers: mentions.filter((id) => id !== senderId && id !== recipientId),
+    });
     await this.limits.consume('rooms', senderId);
     return (await this.rooms.findOrCreateDirect(senderId, recipientId)).room.id;
   }
@@ -236,6 +367,49 @@ export class MessagesService {
     if (!message) throw AppError.notFound('Message');
     return message;
   }
+}
+
+/** VALIDATION_FAILED naming each reference that does not hold: the quoted message, the thread root, mentioned strangers. */
+function refuseBadReferences(
+  input: SendMessageInput,
+  found: { quoteOk: boolean; rootOk: boolean; strangers: string[] },
+): void {
+  const fields: { field: string; errors: string[] }[] = [];
+  if (input.replyToId && !found.quoteOk) {
+    fields.push({ field: 'replyToId', errors: ['replyToId must be a message of this room that was not deleted'] });
+  }
+  if (input.threadId && !found.rootOk) {
+    fields.push({
+      field: 'threadId',
+      errors: ['threadId must be a message of this room that is not itself a thread reply'],
+    });
+  }
+  if (found.strangers.length > 0) {
+    fields.push({ field: 'mentions', errors: [`not members of this room: ${found.strangers.join(', ')}`] });
+  }
+  if (fields.length > 0) throw AppError.validation(fields.map((f) => f.errors[0]).join('; '), fields);
+}
+
+/** Mentions as given, refused when repeated or too many (the DTOs say the same; host code does not pass through them). */
+function checkMentions(mentions: string[]): string[] {
+  const error =
+    mentions.length > MAX_MENTIONS
+      ? `mentions must have at most ${MAX_MENTIONS} users`
+      : new Set(mentions).size !== mentions.length
+        ? 'mentions must not repeat a user'
+        : mentions.some((id) => typeof id !== 'string' || id.length === 0)
+          ? 'mentions must be user ids'
+          : undefined;
+  if (error) throw AppError.validation(error, [{ field: 'mentions', errors: [error] }]);
+  return mentions;
+}
+
+function threadSummaryOf(root: { replyCount: number; lastReplyAt: Date | null; participantIds: string[] }) {
+  return {
+    replyCount: root.replyCount,
+    lastReplyAt: root.lastReplyAt === null ? null : new Date(root.lastReplyAt).toISOString(),
+    participantIds: root.participantIds,
+  };
 }
 
 /** Strings PostgreSQL cannot store (NUL, unpaired surrogates): VALIDATION_FAILED naming the fields, nothing written. */

@@ -32,13 +32,18 @@ export class NotificationsService {
 
   /**
    * Hands a stored message to the OfflineNotifier for each participant
-   * (sender excepted, and those who muted the room) with no connected
-   * socket. Scheduled after the send resolves; never throws.
+   * (sender excepted, and those who muted the room unless it mentions them)
+   * with no connected socket, saying which of them were mentioned.
+   * Scheduled after the send resolves; never throws.
    */
   dispatchOffline(message: MessageView): void {
     setImmediate(() => {
       this.findOffline(message)
-        .then((offline) => (offline.length > 0 ? this.notifier.notify(offline, message) : undefined))
+        .then((offline) => {
+          if (offline.length === 0) return;
+          const mentioned = new Set(message.mentionedUserIds);
+          return this.notifier.notify(offline, message, { mentionedIds: offline.filter((id) => mentioned.has(id)) });
+        })
         .catch((error: unknown) =>
           this.logger.warn(`offline notification for ${message.id} failed: ${(error as Error).message}`),
         );
@@ -47,8 +52,11 @@ export class NotificationsService {
 
   private async findOffline(message: MessageView): Promise<string[]> {
     const now = new Date();
+    const mentioned = new Set(message.mentionedUserIds);
     const ids = (await this.membersOf(message.chatRoomId))
-      .filter((m) => m.userId !== message.senderId && !(m.mutedUntil && m.mutedUntil > now))
+      .filter(
+        (m) => m.userId !== message.senderId && (mentioned.has(m.userId) || !(m.mutedUntil && m.mutedUntil > now)),
+      )
       .map((m) => m.userId);
     const online = new Set(await this.presence.onlineAmong(ids));
     return ids.filter((id) => !online.has(id));

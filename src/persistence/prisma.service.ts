@@ -16,8 +16,29 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   }
 
   /** A chat table for `$queryRaw`: `"chat"."Message"` (raw SQL is not qualified by Prisma). */
-  table(name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'UserState' | 'UserBlock'): Prisma.Sql {
+  table(
+    name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'MessageMention' | 'UserState' | 'UserBlock',
+  ): Prisma.Sql {
     return Prisma.raw(this.database.table(name));
+  }
+
+  /**
+   * A message row's columns for raw SQL, `alias."id", alias."chatRoomId", …` (unqualified without an alias):
+   * what Prisma reads, so not the generated `searchVector` (large, and not
+   * part of a message).
+   */
+  messageColumns(alias?: string): Prisma.Sql {
+    const prefix = alias === undefined ? '' : `${alias}.`;
+    return Prisma.raw(
+      Object.values(Prisma.MessageScalarFieldEnum)
+        .map((column) => `${prefix}"${column}"`)
+        .join(', '),
+    );
+  }
+
+  /** The search's text search configuration, `'"chat"."chat_search"'::regconfig` (see the migration that creates it). */
+  searchConfig(): Prisma.Sql {
+    return Prisma.raw(`'${this.database.table('chat_search').replace(/'/g, "''")}'::regconfig`);
   }
 
   async isHealthy(): Promise<boolean> {

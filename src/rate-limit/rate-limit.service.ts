@@ -5,10 +5,8 @@ import { ChatConfig } from '../config/chat-config';
 import type { RateLimitKind } from '../config/chat-options';
 import { Consume, createLimiter, LimitReached } from './limiter';
 
-const KINDS: RateLimitKind[] = ['messages', 'typing', 'rooms', 'joins', 'socketEvents'];
-
 /**
- * Per-user limits on messages, typing, room changes, joins and on all socket
+ * Per-user limits on messages, typing, room changes, joins, searches and on all socket
  * events (`socketEvents`, the flood guard: every socket of the user counts).
  * With Redis the counts are shared by every node, so opening more sockets or
  * spreading them over nodes buys no more; without Redis (or while it is
@@ -21,7 +19,11 @@ export class RateLimitService {
   constructor(config: ChatConfig, @Inject(RedisConnection) redis: RedisConnection) {
     const client = redis.enabled ? redis.cmd : undefined;
     this.limiters = Object.fromEntries(
-      KINDS.map((kind) => [kind, createLimiter(config.rateLimits[kind], redis.key('rate', kind), client)]),
+      // One limiter per kind the config knows (it has every kind, with its default when not set).
+      Object.entries(config.rateLimits).map(([kind, rate]) => [
+        kind,
+        createLimiter(rate, redis.key('rate', kind), client),
+      ]),
     ) as Record<RateLimitKind, Consume>;
   }
 

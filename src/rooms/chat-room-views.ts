@@ -27,13 +27,34 @@ export class ChatRoomViews {
     return (await this.views([room], viewerId))[0];
   }
 
-  /** One view per room, for one viewer, with one directory lookup and one query for the last messages. */
+  /**
+   * One view per room, for one viewer, with one directory lookup, one query
+   * for the last messages and one for the unread mentions.
+   */
   async views(rooms: RoomWithParticipants[], viewerId: string): Promise<ChatRoomView[]> {
-    const [profiles, lastMessages] = await Promise.all([
+    const [profiles, lastMessages, mentions] = await Promise.all([
       this.users.profiles(rooms.flatMap((r) => r.participants.map((p) => p.userId))),
       this.lastMessages(rooms),
+      this.unreadMentions(rooms, viewerId),
     ]);
-    return rooms.map((room) => toChatRoomResponse(room, viewerId, lastMessages.get(room.id) ?? null, profiles));
+    return rooms.map((room) =>
+      toChatRoomResponse(room, viewerId, lastMessages.get(room.id) ?? null, profiles, mentions.get(room.id) ?? 0),
+    );
+  }
+
+  /** Per room, the messages after the viewer's read cursor that mention them (an index range per unread room). */
+  private async unreadMentions(rooms: RoomWithParticipants[], viewerId: string): Promise<Map<string, number>> {
+    const unread = rooms.flatMap((room) => {
+      const cursor = room.participants.find((p) => p.userId === viewerId)?.lastReadSeq;
+      return cursor !== undefined && room.lastSeq > cursor ? [{ chatRoomId: room.id, seq: { gt: cursor } }] : [];
+    });
+    if (unread.length === 0) return new Map();
+    const counts = await this.prisma.messageMention.groupBy({
+      by: ['chatRoomId'],
+      where: { userId: viewerId, OR: unread },
+      _count: { _all: true },
+    });
+    return new Map(counts.map((c) => [c.chatRoomId, c._count._all]));
   }
 
   /** Some participants of the room, as its view lists them, in the order of `userIds`. */
@@ -68,7 +89,8 @@ export class ChatRoomViews {
     ]);
     const lastMessage = lastMessages.get(room.id) ?? null;
     for (const ids of byUnread.values()) {
-      this.emitter.toUsers(ids, 'chatRoomCreated', toChatRoomResponse(room, ids[0], lastMessage, profiles));
+      // Their cursor is at the room's newest message (see ChatRoomsService): no unread mentions.
+      this.emitter.toUsers(ids, 'chatRoomCreated', toChatRoomResponse(room, ids[0], lastMessage, profiles, 0));
     }
   }
 

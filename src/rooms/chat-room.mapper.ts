@@ -34,6 +34,7 @@ export function toChatRoomResponse(
   viewerId: string,
   lastMessage: MessageView | null,
   profiles: ReadonlyMap<string, ChatUserProfile>,
+  unreadMentionCount: number,
 ): ChatRoomView {
   const participants = [...room.participants].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime());
   return {
@@ -49,6 +50,7 @@ export function toChatRoomResponse(
       room,
       room.participants.find((p) => p.userId === viewerId),
     ),
+    unreadMentionCount,
     mutedUntil: mutedUntil(room.participants.find((p) => p.userId === viewerId)),
   };
 }

@@ -96,6 +96,7 @@ describe(ChatRoomsService.name, () => {
       },
       chatRoomParticipant: { findMany: jest.fn(), groupBy: jest.fn().mockResolvedValue([]) },
       message: { findMany: jest.fn().mockResolvedValue([]) },
+      messageMention: { groupBy: jest.fn().mockResolvedValue([]) },
       $transaction: jest.fn((fn: (t: unknown) => unknown) => fn(tx)),
       table: jest.fn((name: string) => `"chat"."${name}"`),
     };

@@ -48,6 +48,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
         RATE_LIMIT_TYPING: '100000/1s',
         RATE_LIMIT_ROOMS: '100000/1s',
         RATE_LIMIT_JOINS: '100000/1s',
+        RATE_LIMIT_SEARCH: '100000/1s',
         RATE_LIMIT_SOCKET_EVENTS: '100000/1s',
         // Suites register many users from one IP.
         RATE_LIMIT_AUTH: '100000/1s',

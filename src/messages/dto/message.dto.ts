@@ -3,7 +3,9 @@ import { ApiProperty, ApiPropertyOptional } from '../../common/openapi';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -19,6 +21,7 @@ import { LengthInCodePoints, MaxCodePoints } from '../../common/code-points.vali
 import { PG_INT_MAX } from '../../common/pg-int';
 import { trim } from '../../common/transforms';
 import type { MessageType } from '../../contract/chat.events';
+import { MAX_MENTIONS } from '../messages.service';
 
 export const MAX_ATTACHMENTS = 10;
 /** A hard ceiling (characters) before the configurable MAX_MESSAGE_LENGTH is checked, so huge strings are refused early. */
@@ -79,6 +82,27 @@ export class MessageBodyDto {
   @IsString()
   @LengthInCodePoints(1, 100)
   clientMessageId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Quote a message of the same room (not deleted)' })
+  @IsOptional()
+  @IsChatId()
+  replyToId?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Reply in the thread of this message of the same room (not itself a thread reply)',
+  })
+  @IsOptional()
+  @IsChatId()
+  threadId?: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_MENTIONS, description: 'Room members to mention (distinct)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_MENTIONS)
+  @ArrayUnique()
+  @IsUserId({ each: true })
+  mentions?: string[];
 }
 
 /** `sendMessage` over the socket: exactly one of chatRoomId / recipientId. */
@@ -110,11 +134,8 @@ export class MessageRefDto {
   messageId!: string;
 }
 
-/** `getMessages` over the socket: numbers must be numbers. */
-export class GetMessagesDto {
-  @IsChatId()
-  chatRoomId!: string;
-
+/** Paging by seq over the socket (numbers must be numbers): as `getMessages` and `getThread` take it. */
+class SeqPageDto {
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -134,11 +155,30 @@ export class GetMessagesDto {
   limit?: number;
 }
 
+/** `getThread` over the socket: a root message. */
+export class GetThreadDto extends SeqPageDto {
+  @IsChatId()
+  messageId!: string;
+}
+
+/** `getMessages` over the socket. */
+export class GetMessagesDto extends SeqPageDto {
+  @IsChatId()
+  chatRoomId!: string;
+
+  @IsOptional()
+  @IsBoolean()
+  excludeThreadReplies?: boolean;
+}
+
 const queryInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
 
-/** The same paging over REST, where query values arrive as strings. */
-export class MessagesQueryDto {
+const queryBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/** A thread's replies over REST (`GET /messages/:id/thread`), query values as strings. */
+export class ThreadQueryDto {
   @ApiPropertyOptional({ description: 'Page of messages with seq < beforeSeq (older)' })
   @IsOptional()
   @Transform(queryInt)
@@ -162,4 +202,13 @@ export class MessagesQueryDto {
   @Min(1)
   @Max(100)
   limit?: number;
+}
+
+/** History over REST: the same paging, and the main timeline only on request. */
+export class MessagesQueryDto extends ThreadQueryDto {
+  @ApiPropertyOptional({ description: 'true: leave thread replies out (the main timeline only)' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  excludeThreadReplies?: boolean;
 }
