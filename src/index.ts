@@ -29,7 +29,9 @@ export {
   type SendMessageInput,
   type SendResult,
   type HistoryQuery,
+  MAX_MENTIONS,
 } from './messages/messages.service';
+export { SearchService, type SearchQuery, MAX_QUERY_LENGTH, MAX_SEARCH_PAGE } from './search/search.service';
 export {
   ReactionsService,
   MAX_EMOJI_PER_MESSAGE,

@@ -18,6 +18,7 @@ import {
 import { http } from './helpers/http';
 import { closeAllSockets, collect, connectChat, request, requestOk, settle, waitForEvent } from './helpers/socket';
 import { startTestApp, TestApp } from './helpers/test-app';
+import { MessagesService, SearchService } from '../src';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -974,6 +975,50 @@ describe('messages (e2e)', () => {
       expect((await http(t.url, 'DELETE', `/messages/${UNKNOWN_ID}`, { token: ben.token })).status).toBe(404);
       expect((await http(t.url, 'DELETE', '/messages/nope', { token: ben.token })).status).toBe(400);
       expect((await http(t.url, 'DELETE', `/messages/${message.id}`)).status).toBe(401);
+    });
+  });
+
+  describe('host code', () => {
+    it('should reply in a thread, mention and search through the exported services, broadcasting like the socket', async () => {
+      const room = await createGroup(ann, [ben], 'Host threads');
+      const root = await sendText(ann, room.id, 'the root of a host thread');
+      const word = `zephyr${Date.now().toString(36)}`;
+      const messages = t.app.get(MessagesService);
+      const newMessage = waitForEvent(ben.socket, 'newMessage', 5000, (m) => m.threadId === root.id);
+      const threadUpdated = waitForEvent(ben.socket, 'threadUpdated', 5000, (e) => e.messageId === root.id);
+      const silent = await expectSilenceOn([out.socket], 'threadUpdated');
+
+      const { message, created } = await messages.send(ann.id, {
+        chatRoomId: room.id,
+        content: `a ${word} from the host`,
+        threadId: root.id,
+        mentions: [ben.id],
+      });
+
+      expect(created).toBe(true);
+      expect(message).toMatchObject({ threadId: root.id, mentionedUserIds: [ben.id], seq: root.seq + 1 });
+      expect(await newMessage).toEqual(message);
+      expect((await threadUpdated).thread).toEqual({
+        replyCount: 1,
+        lastReplyAt: message.createdAt,
+        participantIds: [ann.id],
+      });
+      await verifyAll(silent);
+      const stored = await t.prisma.message.findUniqueOrThrow({ where: { id: root.id } });
+      expect(stored.threadReplyCount).toBe(1);
+      expect(await t.prisma.messageMention.findMany({ where: { messageId: message.id } })).toEqual([
+        expect.objectContaining({ userId: ben.id, seq: message.seq, position: 1 }),
+      ]);
+      expect((await messages.thread(ben.id, root.id, {})).messages.map((m) => m.id)).toEqual([message.id]);
+      const found = await t.app.get(SearchService).search(ben.id, { query: word });
+      expect(found.messages.map((m) => m.id)).toEqual([message.id]);
+      await expect(t.app.get(SearchService).search(out.id, { query: word })).resolves.toEqual({
+        messages: [],
+        nextCursor: null,
+      });
+      await expect(
+        messages.send(ann.id, { chatRoomId: room.id, content: 'x', mentions: [out.id] }),
+      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'mentions' })] });
     });
   });
 });
