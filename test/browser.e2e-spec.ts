@@ -216,6 +216,297 @@ describeWithBrowser('browser tester (e2e)', () => {
       await screenshot(d.page, 'browser-history-1280.png');
       expectNothingRan(d);
     }, 60_000);
+
+    /** A page signed in with a token (as another tab or device of the same user, when called twice). */
+    async function signedIn(user: RegisteredUser, width = 1280, height = 860): Promise<TesterPage> {
+      const page = await open(width, height);
+      await page.useToken(user.token);
+      await page.connection('connected');
+      return page;
+    }
+
+    async function directRoom(owner: RegisteredUser, other: RegisteredUser): Promise<string> {
+      const res = await http(t.url, 'POST', '/chat-rooms', {
+        token: owner.token,
+        body: { type: 'DIRECT', participantIds: [other.user.id] },
+      });
+      expect(res.status).toBe(201);
+      return res.body.id;
+    }
+
+    const participantRow = (chatRoomId: string, userId: string) =>
+      t.prisma.chatRoomParticipant.findUniqueOrThrow({ where: { chatRoomId_userId: { chatRoomId, userId } } });
+
+    it('should react, pin, mark unread, mute and block from the page: live on the other pages, stored in the database', async () => {
+      const [ann, ben] = await Promise.all([registerUser(t.url, 'Ann'), registerUser(t.url, 'Ben')]);
+      const roomId = await directRoom(ann, ben);
+      const [a, b] = await Promise.all([signedIn(ann), signedIn(ben, 900, 860)]);
+      await Promise.all([a.openRoom(roomId), b.openRoom(roomId)]);
+      await b.send('react to me');
+      const messageId = await a.messageId('react to me');
+      const [onA, onB] = [a.messageById(messageId), b.messageById(messageId)];
+      const reactionRows = () =>
+        t.prisma.messageReaction.findMany({
+          where: { messageId },
+          select: { userId: true, emoji: true },
+          orderBy: [{ emoji: 'asc' }, { userId: 'asc' }],
+        });
+
+      // Reactions: Ann's 👍 reaches Ben as a count (not his own); on Ann's page it is hers.
+      await a.quickReact(onA, '👍');
+      await b.reaction(onB, '👍').waitFor();
+      expect(await b.reaction(onB, '👍').textContent()).toBe('👍 1');
+      expect(await b.reaction(onB, '👍').getAttribute('data-me')).toBe('false');
+      await a.reaction(onA, '👍', { me: true }).waitFor();
+      expect(await reactionRows()).toEqual([{ userId: ann.user.id, emoji: '👍' }]);
+
+      // Ben adds a :short_code: and joins Ann's 👍 by clicking it: counts add up on Ann's page.
+      await b.reactWith(onB, ':party_parrot:');
+      await b.reaction(onB, '👍').click();
+      await a.reaction(onA, '👍', { count: 2, me: true }).waitFor();
+      await a.reaction(onA, ':party_parrot:').waitFor();
+      expect(await a.reaction(onA, ':party_parrot:').textContent()).toBe(':party_parrot: 1');
+      expect(await a.reaction(onA, ':party_parrot:').getAttribute('data-me')).toBe('false');
+
+      // Clicking her own reaction removes it: Ben sees 👍 1, his own.
+      await a.reaction(onA, '👍').click();
+      await b.reaction(onB, '👍', { count: 1 }).waitFor();
+      expect(await b.reaction(onB, '👍').getAttribute('data-me')).toBe('true');
+      await a.reaction(onA, '👍', { count: 1, me: false }).waitFor();
+      expect(await reactionRows()).toEqual([
+        { userId: ben.user.id, emoji: ':party_parrot:' },
+        { userId: ben.user.id, emoji: '👍' },
+      ]);
+
+      // A refused reaction: the ack's error is shown (notice and log), nothing is stored.
+      await a.reactWith(onA, 'two words');
+      await a.by('notice').filter({ hasText: 'addReaction: VALIDATION_FAILED' }).waitFor();
+      await a.page.locator('[data-testid="log-entry"].error[data-event="addReaction"]').first().waitFor();
+      expect(await reactionRows()).toHaveLength(2);
+
+      // Pins: Ann pins, Ben's pinned list and message show it; Ben unpins from his list, Ann's goes.
+      await a.messageAction(onA, 'message-pin');
+      await b.by('pinned-list').locator(`[data-testid="pinned-item"][data-id="${messageId}"]`).waitFor();
+      expect(await b.by('pinned-list').textContent()).toContain('react to me');
+      expect(await onB.getByTestId('message-pinned').textContent()).toBe('📌');
+      expect(await t.prisma.pinnedMessage.findMany({ where: { chatRoomId: roomId } })).toEqual([
+        { messageId, chatRoomId: roomId, pinnedBy: ann.user.id, pinnedAt: expect.any(Date) },
+      ]);
+      await a.by('pinned-panel').waitFor();
+      await b.by('pinned-list').getByTestId('pinned-unpin').click();
+      await a.by('pinned-panel').waitFor({ state: 'hidden' });
+      expect(await onA.getByTestId('message-pinned').textContent()).toBe('');
+      expect(await t.prisma.pinnedMessage.count({ where: { chatRoomId: roomId } })).toBe(0);
+
+      // Mark unread: Ann's read cursor goes back to before Ben's first message, on this page and on her
+      // other one (readStateChanged); the open room is not read again until she opens it.
+      await b.send('second');
+      await b.send('third');
+      await b.messages({ text: 'third', status: 'read' }).waitFor();
+      const a2 = await signedIn(ann, 1000, 800);
+      await a2.roomItem(roomId).waitFor();
+      expect(await a2.unreadBadge(roomId).count()).toBe(0);
+      await a.messageAction(onA, 'message-mark-unread');
+      await a.unreadBadge(roomId).filter({ hasText: /^3$/ }).waitFor();
+      await a2.unreadBadge(roomId).filter({ hasText: /^3$/ }).waitFor();
+      expect((await participantRow(roomId, ann.user.id)).lastReadSeq).toBe(0);
+      await b.send('fourth');
+      await b.messages({ text: 'fourth', status: 'delivered' }).waitFor();
+      await a.unreadBadge(roomId).filter({ hasText: /^4$/ }).waitFor();
+      expect(await participantRow(roomId, ann.user.id)).toMatchObject({ lastReadSeq: 0, lastDeliveredSeq: 4 });
+      await a.roomItem(roomId).click();
+      await b.messages({ text: 'fourth', status: 'read' }).waitFor();
+      await a.unreadBadge(roomId).waitFor({ state: 'hidden' });
+      await a2.unreadBadge(roomId).waitFor({ state: 'hidden' });
+      expect((await participantRow(roomId, ann.user.id)).lastReadSeq).toBe(4);
+
+      // Mute for an hour: shown on this page and, through chatRoomMuteChanged, on Ann's other page.
+      const before = Date.now();
+      await a.by('mute-duration').selectOption({ label: '1 hour' });
+      await a.by('mute-button').click();
+      await a.by('room-muted').filter({ hasText: '🔕 muted until' }).waitFor();
+      await a2.roomItem(roomId).getByTestId('room-muted-icon').waitFor();
+      const mutedUntil = (await participantRow(roomId, ann.user.id)).mutedUntil?.getTime() ?? 0;
+      expect(mutedUntil).toBeGreaterThanOrEqual(before + 3_600_000 - 1_000);
+      expect(mutedUntil).toBeLessThanOrEqual(Date.now() + 3_600_000);
+      expect(await b.roomItem(roomId).getByTestId('room-muted-icon').count()).toBe(0); // Ben's room is not muted
+      await a.by('unmute-button').click();
+      await a2.roomItem(roomId).getByTestId('room-muted-icon').waitFor({ state: 'hidden' });
+      expect(await a.by('room-muted').textContent()).toBe('');
+      expect((await participantRow(roomId, ann.user.id)).mutedUntil).toBeNull();
+
+      // Block: Ann blocks Ben from his chip; Ben's next message in her DIRECT room fails (as if she did not exist).
+      await a.page.locator(`[data-testid="participant-block"][data-user-id="${ben.user.id}"]`).click();
+      await a.by('blocked-list').locator(`[data-testid="blocked-user"][data-user-id="${ben.user.id}"]`).waitFor();
+      expect(await a.by('blocked-list').textContent()).toContain('Ben');
+      expect(
+        await t.prisma.userBlock.findMany({ where: { blockerId: ann.user.id }, select: { blockedId: true } }),
+      ).toEqual([{ blockedId: ben.user.id }]);
+      await b.send('let me in');
+      await b.messages({ text: 'let me in', status: 'failed' }).waitFor();
+      await b.by('notice').filter({ hasText: 'sendMessage: NOT_FOUND' }).waitFor();
+      expect(await t.prisma.message.count({ where: { content: 'let me in' } })).toBe(0);
+
+      // Unblocked from the list: Ben's retry goes through and reaches Ann.
+      await a.by('blocked-list').getByTestId('unblock-button').click();
+      await a.by('blocked-empty').waitFor();
+      expect(await t.prisma.userBlock.count({ where: { blockerId: ann.user.id } })).toBe(0);
+      await b.messages({ text: 'let me in' }).getByTestId('message-retry').click();
+      await a.messages({ text: 'let me in' }).waitFor();
+      expect(await t.prisma.message.count({ where: { content: 'let me in' } })).toBe(1);
+
+      await screenshot(a.page, 'browser-rich-1280.png');
+      expectNothingRan(a, b, a2);
+    }, 60_000);
+
+    it('should mention, reply, reply in a thread and search from the page: live on the other pages, stored in the database', async () => {
+      const [cat, dan, eve] = await Promise.all([
+        registerUser(t.url, 'Cat'),
+        registerUser(t.url, 'Dan'),
+        registerUser(t.url, 'Eve'),
+      ]);
+      const group = await http(t.url, 'POST', '/chat-rooms', {
+        token: cat.token,
+        body: { type: 'GROUP', name: 'Stable', participantIds: [dan.user.id, eve.user.id] },
+      });
+      expect(group.status).toBe(201);
+      const roomId: string = group.body.id;
+      // Another room of Cat's, with older matches for the search.
+      const direct = await directRoom(dan, cat);
+      for (let i = 1; i <= 11; i++) {
+        const res = await http(t.url, 'POST', `/chat-rooms/${direct}/messages`, {
+          token: dan.token,
+          body: { content: `gallop race ${i}` },
+        });
+        expect(res.status).toBe(201);
+      }
+      const [c, d] = await Promise.all([signedIn(cat), signedIn(dan, 1000, 860)]);
+      await d.openRoom(roomId);
+
+      // Mentions: Dan types "@Ca" and picks Cat among the room's members; Cat, who has not opened the
+      // room, sees "@1" beside the unread count.
+      await d.type('Hey @Ca');
+      const options = d.by('mention-suggestions').getByTestId('mention-option');
+      await options.first().waitFor();
+      expect(await options.allTextContents()).toEqual(['Cat']);
+      await options.first().click();
+      expect(await d.by('composer-input').inputValue()).toBe('Hey @Cat ');
+      await d.type('the horses were galloping');
+      await d.by('composer-input').press('Enter');
+      const rootId = await d.messageId('the horses were galloping');
+      await c.mentionBadge(roomId).waitFor();
+      expect(await c.mentionBadge(roomId).textContent()).toBe('@1');
+      expect(await c.unreadBadge(roomId).textContent()).toBe('1');
+      expect(await d.messageById(rootId).getByTestId('message-mention').textContent()).toBe('@Cat');
+      expect(
+        await t.prisma.messageMention.findMany({
+          where: { messageId: rootId },
+          select: { userId: true, chatRoomId: true },
+        }),
+      ).toEqual([{ userId: cat.user.id, chatRoomId: roomId }]);
+      // Cat opens the room: the mention is highlighted for her, and "@1" goes with the unread count.
+      await c.openRoom(roomId);
+      const rootOnC = c.messageById(rootId);
+      await rootOnC.locator(`[data-testid="message-mention"][data-user-id="${cat.user.id}"]`).waitFor();
+      expect(await rootOnC.getAttribute('class')).toContain('mentions-me');
+      await c.mentionBadge(roomId).waitFor({ state: 'hidden' });
+      await c.unreadBadge(roomId).waitFor({ state: 'hidden' });
+
+      // Reply: Cat quotes Dan's message; Dan sees the quote above her answer.
+      await c.messageAction(rootOnC, 'message-reply');
+      expect(await c.by('reply-bar-text').textContent()).toBe('Replying to Dan: Hey @Cat the horses were galloping');
+      await c.send('Saddle up');
+      await c.by('reply-bar').waitFor({ state: 'hidden' });
+      const replyId = await d.messageId('Saddle up');
+      const quoteOnD = d.messageById(replyId).getByTestId('message-reply-quote');
+      expect(await quoteOnD.getAttribute('data-reply-to-id')).toBe(rootId);
+      expect(await quoteOnD.textContent()).toBe('↩ Dan: Hey @Cat the horses were galloping');
+      expect(
+        await t.prisma.message.findUniqueOrThrow({
+          where: { id: replyId },
+          select: { replyToId: true, threadId: true },
+        }),
+      ).toEqual({ replyToId: rootId, threadId: null });
+
+      // Thread: Dan answers in the thread of his message; Cat's timeline says "1 reply" and does not show the reply.
+      await d.messageAction(d.messageById(rootId), 'message-thread');
+      await d.by('thread-pane').waitFor();
+      await d.by('thread-input').pressSequentially('first in the thread', { delay: 5 });
+      await d.by('thread-input').press('Enter');
+      await d.threadMessages('first in the thread').waitFor();
+      const summaryOnC = rootOnC.getByTestId('message-thread-summary');
+      await summaryOnC.filter({ hasText: /^1 reply$/ }).waitFor();
+      expect(await c.messages({ text: 'first in the thread' }).count()).toBe(0);
+      expect(await d.messages({ text: 'first in the thread' }).count()).toBe(0);
+      // Cat opens the thread from "1 reply" and answers there: Dan's pane gets it live, his root says 2.
+      await summaryOnC.click();
+      await c.threadMessages('first in the thread').waitFor();
+      await c.by('thread-input').pressSequentially('second in the thread', { delay: 5 });
+      await c.by('thread-input').press('Enter');
+      await d.threadMessages('second in the thread').waitFor();
+      await d
+        .messageById(rootId)
+        .getByTestId('message-thread-summary')
+        .filter({ hasText: /^2 replies$/ })
+        .waitFor();
+      expect(await d.messages({ text: 'second in the thread' }).count()).toBe(0);
+      const stored = await t.prisma.message.findMany({
+        where: { chatRoomId: roomId },
+        orderBy: { seq: 'asc' },
+        select: { content: true, threadId: true, threadReplyCount: true },
+      });
+      expect(stored).toEqual([
+        { content: 'Hey @Cat the horses were galloping', threadId: null, threadReplyCount: 2 },
+        { content: 'Saddle up', threadId: null, threadReplyCount: 0 },
+        { content: 'first in the thread', threadId: rootId, threadReplyCount: 0 },
+        { content: 'second in the thread', threadId: rootId, threadReplyCount: 0 },
+      ]);
+
+      // Eve opens the room afterwards: the timeline (excludeThreadReplies) has no thread replies, the root says 2.
+      const e = await signedIn(eve, 900, 800);
+      await e.openRoom(roomId);
+      expect(await e.by('message-list').getByTestId('message-content').allTextContents()).toEqual([
+        'Hey @Cat the horses were galloping',
+        'Saddle up',
+      ]);
+      expect(await e.messageById(rootId).getByTestId('message-thread-summary').textContent()).toBe('2 replies');
+      await e.logEntries('getMessages', '"excludeThreadReplies":true').first().waitFor();
+      // Opening the room reads it, thread replies included (they count as unread).
+      await e.unreadBadge(roomId).waitFor({ state: 'hidden' });
+      expect((await participantRow(roomId, eve.user.id)).lastReadSeq).toBe(4);
+
+      // Search, by a word form ("gallop" finds "galloping"), newest first, 10 a page, "More" for the rest.
+      await c.by('search-input').fill('gallop');
+      await c.by('search-button').click();
+      const results = c.by('search-results').getByTestId('search-result-content');
+      await results.first().waitFor();
+      const newest = [
+        'Hey @Cat the horses were galloping',
+        ...[11, 10, 9, 8, 7, 6, 5, 4, 3].map((i) => `gallop race ${i}`),
+      ];
+      expect(await results.allTextContents()).toEqual(newest);
+      await c.by('search-more').click();
+      await c.by('search-more').waitFor({ state: 'hidden' });
+      expect(await results.allTextContents()).toEqual([...newest, 'gallop race 2', 'gallop race 1']);
+      // This room only.
+      await c.by('search-this-room').check();
+      await c.by('search-button').click();
+      await c.by('search-results').getByTestId('search-result').filter({ hasText: 'gallop race' }).first().waitFor({
+        state: 'detached',
+      });
+      expect(await results.allTextContents()).toEqual(['Hey @Cat the horses were galloping']);
+      expect(await c.by('search-more').isHidden()).toBe(true);
+
+      // The quoted message is deleted: the quote under "Saddle up" says so, live.
+      const deleted = await http(t.url, 'DELETE', `/messages/${rootId}`, { token: dan.token });
+      expect(deleted.status).toBe(200);
+      await e.messageById(replyId).locator('[data-testid="message-reply-quote"][data-deleted="true"]').waitFor();
+      expect(await e.messageById(replyId).getByTestId('message-reply-quote').textContent()).toBe('↩ deleted message');
+
+      await screenshot(c.page, 'browser-threads-1280.png');
+      await screenshot(d.page, 'browser-threads-1000.png');
+      expectNothingRan(c, d, e);
+    }, 60_000);
   });
 
   describe('opened as a file', () => {

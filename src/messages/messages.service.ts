@@ -289,9 +289,8 @@ export class MessagesService {
   async thread(userId: string, messageId: string, query: HistoryQuery): Promise<MessagePage> {
     const root = await this.requireVisible(userId, messageId);
     if (root.threadId !== null) {
-      throw AppError.validation('messageId is a thread reply; pass its threadId', [
-        { field: 'messageId', errors: ['messageId must be a thread root, not a thread reply'] },
-      ]);
+      const error = 'messageId must be a thread root, not a thread reply (pass the reply’s threadId)';
+      throw AppError.validation(error, [{ field: 'messageId', errors: [error] }]);
     }
     return this.page(userId, { chatRoomId: root.chatRoomId, threadId: root.id }, query);
   }

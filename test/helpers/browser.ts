@@ -119,6 +119,62 @@ export class TesterPage {
     return options.text === undefined ? all : all.filter({ hasText: options.text });
   }
 
+  /** The message with this id in the main timeline. */
+  messageById(id: string): Locator {
+    return this.by('message-list').locator(`[data-testid="message"][data-id="${id}"]`);
+  }
+
+  /** Replies shown in the thread pane, optionally only those containing `text`. */
+  threadMessages(text?: string): Locator {
+    const all = this.by('thread-list').getByTestId('message');
+    return text === undefined ? all : all.filter({ hasText: text });
+  }
+
+  /** The id of the first main-timeline message containing `text`, once it is shown. */
+  async messageId(text: string): Promise<string> {
+    const message = this.messages({ text }).first();
+    await message.waitFor();
+    return (await message.getAttribute('data-id')) ?? '';
+  }
+
+  /** Clicks one of a message's actions (Reply, Thread, Pin…), which show when the message is hovered. */
+  async messageAction(message: Locator, testId: string): Promise<void> {
+    await message.hover();
+    await message.getByTestId('message-actions').getByTestId(testId).click();
+  }
+
+  /** Clicks a quick reaction (👍 ❤️ 😂 🎉) under a message. */
+  async quickReact(message: Locator, emoji: string): Promise<void> {
+    await message.hover();
+    await message.locator(`[data-testid="react-quick"][data-emoji="${emoji}"]`).click();
+  }
+
+  /** Types a reaction (an emoji or a :short_code:) in a message's own field and sends it. */
+  async reactWith(message: Locator, emoji: string): Promise<void> {
+    await message.hover();
+    await message.getByTestId('react-custom').fill(emoji);
+    await message.getByTestId('react-custom-button').click();
+  }
+
+  /** The reaction button of one emoji under a message (its text is "<emoji> <count>"), optionally in a given state. */
+  reaction(message: Locator, emoji: string, state: { count?: number; me?: boolean } = {}): Locator {
+    const count = state.count === undefined ? '' : `[data-count="${state.count}"]`;
+    const me = state.me === undefined ? '' : `[data-me="${state.me}"]`;
+    return message.locator(`[data-testid="reaction"][data-emoji="${emoji}"]${count}${me}`);
+  }
+
+  /** Opens a room from the room list and waits until its history is loaded. */
+  async openRoom(roomId: string): Promise<void> {
+    await this.roomItem(roomId).click();
+    await this.page.locator(`[data-testid="message-list"][data-room-id="${roomId}"][data-loaded="true"]`).waitFor({
+      state: 'attached',
+    });
+  }
+
+  mentionBadge(roomId: string): Locator {
+    return this.roomItem(roomId).getByTestId('room-mentions');
+  }
+
   /** Types into the composer key by key (so `typing` fires as for a person), without sending. */
   async type(text: string): Promise<void> {
     await this.by('composer-input').pressSequentially(text, { delay: 10 });

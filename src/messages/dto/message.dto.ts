@@ -99,8 +99,8 @@ export class MessageBodyDto {
   @ApiPropertyOptional({ type: [String], maxItems: MAX_MENTIONS, description: 'Room members to mention (distinct)' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(MAX_MENTIONS)
-  @ArrayUnique()
+  @ArrayMaxSize(MAX_MENTIONS, { message: `mentions must have at most ${MAX_MENTIONS} users` })
+  @ArrayUnique(undefined, { message: 'mentions must not repeat a user' })
   @IsUserId({ each: true })
   mentions?: string[];
 }
