@@ -32,8 +32,13 @@ export interface BenchDatabase {
   serverEnv: Record<string, string>;
 }
 
-interface Sql {
+/** One SQL session on the bench database (a pg client, or the embedded database opened by the bench itself). */
+export interface Sql {
+  kind: BenchDatabase['kind'];
+  /** One or more statements, no parameters. */
   exec(sql: string): Promise<void>;
+  /** One statement, no parameters: its rows. */
+  query<T>(sql: string): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -48,8 +53,7 @@ export async function prepareDatabase(
   const db = url ? await createPostgres(url, log) : createEmbedded(runDir);
   const started = Date.now();
   runNode([join(root, 'dist-demo/migrate.js')], { ...baseEnv(), ...db.serverEnv }, root, 120_000);
-  const sql =
-    db.kind === 'postgresql' ? await pgSql(db.serverEnv.DATABASE_URL) : await pgliteSql(db.serverEnv.DATA_DIR);
+  const sql = await openSql(db);
   try {
     for (const statement of seedStatements(population)) await sql.exec(statement);
   } finally {
@@ -57,6 +61,11 @@ export async function prepareDatabase(
   }
   log(`database ready (${db.label}): ${population.users.length} users seeded in ${Date.now() - started} ms`);
   return db;
+}
+
+/** A session on the bench database; the embedded one only while no server has it open (it is single-process). */
+export function openSql(db: BenchDatabase): Promise<Sql> {
+  return db.kind === 'postgresql' ? pgSql(db.serverEnv.DATABASE_URL) : pgliteSql(db.serverEnv.DATA_DIR);
 }
 
 /** The parent environment without the settings the bench decides for each server. */
@@ -110,7 +119,9 @@ async function pgSql(url: string): Promise<Sql> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   return {
+    kind: 'postgresql',
     exec: async (sql) => void (await client.query(sql)),
+    query: async <T>(sql: string) => (await client.query(sql)).rows as T[],
     close: () => client.end(),
   };
 }
@@ -120,23 +131,32 @@ async function pgliteSql(dataDir: string): Promise<Sql> {
   const { PGlite } = await import('@electric-sql/pglite');
   const db = new PGlite(join(dataDir, 'pglite'));
   return {
+    kind: 'embedded',
     exec: async (sql) => void (await db.exec(sql)),
+    query: async <T>(sql: string) => (await db.query<T>(sql)).rows,
     close: () => db.close(),
   };
+}
+
+/** `head VALUES (…), (…)` in statements of 2,000 rows. */
+export function valuesStatements<T>(rows: T[], head: string, row: (r: T) => string): string[] {
+  const statements: string[] = [];
+  for (let i = 0; i < rows.length; i += 2000) {
+    statements.push(
+      `${head} VALUES ${rows
+        .slice(i, i + 2000)
+        .map(row)
+        .join(',')}`,
+    );
+  }
+  return statements;
 }
 
 /** Multi-row INSERTs of generated UUIDs and fixed strings only (nothing to escape). */
 function seedStatements(p: Population): string[] {
   const statements: string[] = [];
   const batch = <T>(rows: T[], head: string, row: (r: T) => string): void => {
-    for (let i = 0; i < rows.length; i += 2000) {
-      statements.push(
-        `${head} VALUES ${rows
-          .slice(i, i + 2000)
-          .map(row)
-          .join(',')}`,
-      );
-    }
+    statements.push(...valuesStatements(rows, head, row));
   };
   batch(
     p.users.map((u, i) => ({ ...u, i })),

@@ -10,6 +10,7 @@ import {
   baseEnv,
   clearRedisPrefix,
   makePopulation,
+  openSql,
   prepareDatabase,
   redisVersion,
   signToken,
@@ -45,6 +46,8 @@ import {
   type StepResult,
   type TargetResult,
 } from './report';
+import { measureSearch, seedSearchCorpus } from './search';
+import { formatSearch, type SearchResult } from './search-report';
 
 const ROOT = resolve(__dirname, '..');
 const t0 = Date.now();
@@ -66,6 +69,7 @@ interface Context {
   stepId: number;
   notes: string[];
   profiles: ProfileSummary[];
+  search?: SearchResult;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -127,9 +131,10 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('exit', killAllNow);
 
+  const connectionScenarios = options.scenarios.some((s) => s !== 'search');
   const ctx: Context = {
     options,
-    population: makePopulation(Math.max(options.connections, options.fanoutClients)),
+    population: makePopulation(connectionScenarios ? Math.max(options.connections, options.fanoutClients) : 0),
     jwtSecret: randomBytes(32).toString('base64url'),
     tokens: [],
     runDir,
@@ -146,7 +151,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     log(
       `options: ${options.quick ? 'quick, ' : ''}${options.connections} connections, ${options.fanoutClients} fan-out ` +
-        `clients, ${options.workers} generator workers, steps of ${options.stepSeconds} s, scenarios ${options.scenarios.join(',')}`,
+        `clients, ${options.workers} generator workers, steps of ${options.stepSeconds} s, scenarios ${options.scenarios.join(',')}` +
+        (options.scenarios.includes('search') ? `, search over ${options.searchMessages} messages` : ''),
     );
     if (options.targets.includes('ours')) {
       ctx.db = await prepareDatabase(ctx.population, ROOT, runDir, log);
@@ -174,6 +180,12 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
+    let searchSkipped: string | undefined;
+    if (options.scenarios.includes('search')) {
+      if (options.targets.includes('ours')) ctx.search = await runSearch(ctx);
+      else note((searchSkipped = 'search scenario skipped: it runs on the gateway (--targets ours)'));
+    }
+
     const summary = summarize(single, cluster, options.latencyRate, options.rates10.includes(options.latencyRate));
     const misses = summary.filter((r) => r.result === 'MISS');
     const environment = {
@@ -194,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
       environment,
       single,
       cluster: cluster ?? { skipped: clusterSkipped ?? 'not requested' },
+      search: ctx.search ?? { skipped: searchSkipped ?? 'not requested' },
       summary,
       markdown: markdownSummary(summary),
       profiles: ctx.profiles,
@@ -221,8 +234,9 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const [target, r] of Object.entries(single)) if (r?.heap) print(`\n${formatHeap(target, r.heap)}`);
     for (const p of ctx.profiles) print(`\n${formatProfile(p)}`);
+    if (ctx.search) print(`\n${formatSearch(ctx.search)}`);
     print('');
-    print(formatSummary(summary));
+    if (summary.length > 0) print(formatSummary(summary));
     print('');
     for (const n of notes) print(`note: ${n}`);
     print(`results: ${relative(process.cwd(), out) || out}`);
@@ -266,15 +280,17 @@ function serverEnv(ctx: Context, target: Target, port: number, nodes: number): N
     RATE_LIMIT_TYPING: unlimited,
     RATE_LIMIT_ROOMS: unlimited,
     RATE_LIMIT_JOINS: unlimited,
+    RATE_LIMIT_SEARCH: unlimited,
     RATE_LIMIT_SOCKET_EVENTS: unlimited,
   };
 }
 
-async function startServers(ctx: Context, target: Target, nodes: number): Promise<ServerProcess[]> {
+/** `single`: the name of a single process, in logs and in its CPU profile's file name (default: the target). */
+async function startServers(ctx: Context, target: Target, nodes: number, single?: string): Promise<ServerProcess[]> {
   const servers: ServerProcess[] = [];
   for (let i = 0; i < nodes; i++) {
     const port = await freePort();
-    const name = nodes > 1 ? `${target}-node${i + 1}` : target;
+    const name = nodes > 1 ? `${target}-node${i + 1}` : (single ?? target);
     const profile = ctx.options.profile && target === 'ours' && nodes === 1;
     const script = target === 'ours' ? join(ROOT, 'dist-demo/main.js') : join(ROOT, 'bench/baseline-server.mjs');
     const args = [
@@ -445,6 +461,55 @@ async function runTarget(ctx: Context, target: Target, nodes: number): Promise<T
     else ctx.notes.push(`no CPU profile was written (${file})`);
   }
   return result;
+}
+
+/**
+ * The search scenario, after the others (its million messages must not weigh on their figures): the corpus is
+ * seeded while no server has the database open, then one gateway serves the measured user's queries.
+ */
+async function runSearch(ctx: Context): Promise<SearchResult> {
+  const o = ctx.options;
+  log(`---- search: seeding ${o.searchMessages.toLocaleString('en-US')} messages with SQL`);
+  const sql = await openSql(ctx.db!);
+  const corpus = await seedSearchCorpus(sql, o.searchMessages, log).finally(() => sql.close());
+  const loadBefore = loadavg()[0];
+  log(`search: gateway starting; machine load average ${loadBefore.toFixed(2)}`);
+  const [server] = await startServers(ctx, 'ours', 1, 'ours-search');
+  const from = Date.now();
+  try {
+    const passes = await measureSearch(
+      server.url,
+      server.pid,
+      signToken(corpus.user, ctx.jwtSecret, 4 * 3600),
+      corpus,
+      {
+        queries: o.searchQueries,
+        concurrency: o.searchConcurrency,
+        ackTimeoutMs: o.ackTimeoutMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+      },
+      log,
+    );
+    assertAlive([server]);
+    return { corpus, passes, loadAverage: { before: loadBefore, after: loadavg()[0] } };
+  } finally {
+    // Let the gateway finish handling the disconnect before it is asked to stop.
+    await quiet(ctx, [server.pid], 0.05);
+    const to = Date.now();
+    await stopProcess(server, 12_000);
+    const exitedAt = Date.now();
+    const errors = server.tail.filter((l) => /ERROR/.test(l));
+    const warnings = server.tail.filter((l) => /WARN|ERROR/.test(l));
+    const shown = errors[0] ?? warnings[warnings.length - 1];
+    if (shown) {
+      const which = errors[0] ? 'first error' : 'last';
+      ctx.notes.push(`search: the gateway logged warnings/errors (${which}: ${shown.slice(0, 200)})`);
+    }
+    const profile = join(ctx.resultsDir, `${ctx.stamp}-ours-search.cpuprofile`);
+    if (o.profile && existsSync(profile)) {
+      ctx.profiles.push(summarizeProfile(profile, [{ name: 'search', from, to }], exitedAt));
+    }
+  }
 }
 
 async function ladder(

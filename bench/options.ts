@@ -1,6 +1,7 @@
 /** Command-line options of `npm run bench`, their defaults and the --quick preset. */
 
-export type Scenario = 'idle' | 'fanout' | 'cluster';
+export type Scenario = 'idle' | 'fanout' | 'cluster' | 'search';
+export const SCENARIOS: readonly Scenario[] = ['idle', 'fanout', 'cluster', 'search'];
 export type Target = 'ours' | 'baseline';
 
 export interface Options {
@@ -30,6 +31,12 @@ export interface Options {
   out?: string;
   /** The latency target is checked at this rate into rooms of 10. */
   latencyRate: number;
+  /** Messages stored for the search scenario. */
+  searchMessages: number;
+  /** Queries in each of its passes (the room-scoped pass sends half as many). */
+  searchQueries: number;
+  /** Queries in flight in its concurrent pass. */
+  searchConcurrency: number;
 }
 
 const FULL: Options = {
@@ -49,13 +56,16 @@ const FULL: Options = {
   refine: 2,
   maxP99Ms: 250,
   messageSize: 100,
-  scenarios: ['idle', 'fanout', 'cluster'],
+  scenarios: [...SCENARIOS],
   targets: ['ours', 'baseline'],
   clusterNodes: 2,
   profile: false,
   heapSnapshot: false,
   failOnMiss: false,
   latencyRate: 1000,
+  searchMessages: 1_000_000,
+  searchQueries: 400,
+  searchConcurrency: 4,
 };
 
 const QUICK: Partial<Options> = {
@@ -69,6 +79,8 @@ const QUICK: Partial<Options> = {
   rates100: [10],
   retries: 0,
   refine: 0,
+  searchMessages: 20_000,
+  searchQueries: 40,
 };
 
 export const HELP = `Usage: npm run bench -- [options]     (or: node bench/run.mjs [options]; needs \`npm run build\` first)
@@ -94,8 +106,12 @@ database in a temporary DATA_DIR. The cluster scenario needs DATABASE_URL and RE
   --workers N               load-generator worker threads (default ${FULL.workers})
   --connect-concurrency N   connection attempts in flight during the storm (default ${FULL.connectConcurrency})
   --settle-ms MS            wait after the storm before reading the idle memory (default ${FULL.settleMs})
-  --scenarios a,b           idle (idle memory + connect storm), fanout, cluster (default all)
-  --targets a,b             ours, baseline (default both)
+  --scenarios a,b           idle (idle memory + connect storm), fanout, cluster, search (default all);
+                            \`--scenarios search\` runs the search step alone (the gateway only, no baseline)
+  --targets a,b             ours, baseline (default both; search runs on ours)
+  --search-messages N       messages stored for the search step, seeded with SQL (default ${FULL.searchMessages}; quick ${QUICK.searchMessages})
+  --search-queries N        one-word queries per search pass (default ${FULL.searchQueries}; quick ${QUICK.searchQueries})
+  --search-concurrency N    queries in flight in the concurrent search pass (default ${FULL.searchConcurrency})
   --cluster-nodes N         processes in the cluster scenario (default ${FULL.clusterNodes})
   --profile                 run the gateway with --cpu-prof; the profile is saved next to the results and summarized
   --heap-snapshot           heap snapshots of each server before and after the storm: live heap per connection by
@@ -159,7 +175,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
   o.refine = int('refine', 0, 10) ?? o.refine;
   o.latencyRate = int('latency-rate', 1, 1_000_000) ?? o.latencyRate;
   o.messageSize = int('message-size', 40, 100_000) ?? o.messageSize;
-  o.scenarios = list('scenarios', ['idle', 'fanout', 'cluster'] as const) ?? o.scenarios;
+  o.scenarios = list('scenarios', SCENARIOS) ?? o.scenarios;
+  o.searchMessages = int('search-messages', 1000, 100_000_000) ?? o.searchMessages;
+  o.searchQueries = int('search-queries', 4, 1_000_000) ?? o.searchQueries;
+  o.searchConcurrency = int('search-concurrency', 1, 1000) ?? o.searchConcurrency;
   o.targets = list('targets', ['ours', 'baseline'] as const) ?? o.targets;
   o.clusterNodes = int('cluster-nodes', 2, 16) ?? o.clusterNodes;
   o.out = take('out');
