@@ -84,6 +84,7 @@ describe('chat rooms (e2e)', () => {
         participants: expect.any(Array),
         lastMessage: null,
         unreadCount: 0,
+        unreadMentionCount: 0,
         mutedUntil: null,
       });
       expect(rolesOf(room)).toEqual({ [olga.id]: 'OWNER', [adam.id]: 'MEMBER', [mia.id]: 'MEMBER' });
