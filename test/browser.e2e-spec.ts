@@ -494,6 +494,8 @@ describeWithBrowser('browser tester (e2e)', () => {
       await c.by('search-results').getByTestId('search-result').filter({ hasText: 'gallop race' }).first().waitFor({
         state: 'detached',
       });
+      // The old results go before the new ones come: wait for the new page.
+      await results.first().waitFor();
       expect(await results.allTextContents()).toEqual(['Hey @Cat the horses were galloping']);
       expect(await c.by('search-more').isHidden()).toBe(true);
 
