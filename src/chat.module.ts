@@ -23,6 +23,10 @@ import { MessageWriter } from './messages/message-writer';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { MessageLocks } from './messages/message-locks';
+import { RoomEventLog } from './events/room-event-log';
+import { EventLogPruner } from './events/event-log-pruner';
+import { SyncController } from './events/sync.controller';
+import { SyncService } from './events/sync.service';
 import { MessageViews } from './messages/message-views';
 import { PinsController } from './pins/pins.controller';
 import { PinsService } from './pins/pins.service';
@@ -66,6 +70,7 @@ const EXPORTED = [
   MutesService,
   BlocksService,
   SearchService,
+  SyncService,
 ];
 
 const PROVIDERS: Provider[] = [
@@ -104,6 +109,8 @@ const PROVIDERS: Provider[] = [
   MessageWriter,
   MessageViews,
   MessageLocks,
+  RoomEventLog,
+  EventLogPruner,
   TypingService,
   ChatLifecycle,
   RateLimitService,
@@ -162,6 +169,7 @@ function withChat(definition: DynamicModule, extras: ChatModuleExtras): DynamicM
           MutesController,
           BlocksController,
           SearchController,
+          SyncController,
         ] as Type<unknown>[]
       ).map((c) => underPrefix(c, http.prefix))
     : [];

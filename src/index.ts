@@ -31,6 +31,7 @@ export {
   type HistoryQuery,
   MAX_MENTIONS,
 } from './messages/messages.service';
+export { SyncService, MAX_SYNC_ROOMS, MAX_SYNC_EVENTS } from './events/sync.service';
 export { SearchService, type SearchQuery, MAX_QUERY_LENGTH, MAX_SEARCH_PAGE } from './search/search.service';
 export {
   ReactionsService,

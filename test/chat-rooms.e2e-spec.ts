@@ -15,6 +15,7 @@ import {
   setParticipant,
   UNKNOWN_ID,
   verifyAll,
+  unstamped,
 } from './helpers/chat-factory';
 import { http } from './helpers/http';
 import { closeAllSockets, connectChat, request, requestOk, waitForEvent } from './helpers/socket';
@@ -86,6 +87,7 @@ describe('chat rooms (e2e)', () => {
         unreadCount: 0,
         unreadMentionCount: 0,
         mutedUntil: null,
+        lastEventSeq: 0,
       });
       expect(rolesOf(room)).toEqual({ [olga.id]: 'OWNER', [adam.id]: 'MEMBER', [mia.id]: 'MEMBER' });
       for (const p of room.participants) expect(p.joinedAt).toMatch(ISO);
@@ -239,9 +241,15 @@ describe('chat rooms (e2e)', () => {
       const seenByMia = await requestOk(mia.socket, 'joinChatRoom', { chatRoomId: room.id });
       const seenByOlga = await requestOk(olga.socket, 'joinChatRoom', { chatRoomId: room.id });
 
-      expect(seenByMia).toMatchObject({ id: room.id, name: 'Join me', unreadCount: 2, lastMessage: last });
+      expect(seenByMia).toMatchObject({
+        id: room.id,
+        name: 'Join me',
+        unreadCount: 2,
+        lastMessage: unstamped(last),
+        lastEventSeq: 2,
+      });
       expect(seenByMia.lastMessageAt).toBe(last.createdAt);
-      expect(seenByOlga).toMatchObject({ id: room.id, unreadCount: 0, lastMessage: last });
+      expect(seenByOlga).toMatchObject({ id: room.id, unreadCount: 0, lastMessage: unstamped(last) });
       const olgasCursor = await t.prisma.chatRoomParticipant.findUniqueOrThrow({
         where: { chatRoomId_userId: { chatRoomId: room.id, userId: olga.id } },
       });
@@ -276,7 +284,7 @@ describe('chat rooms (e2e)', () => {
     it("should remove the leaver, tell the room and every one of the leaver's sockets, and stop their messages", async () => {
       const room = await createGroup(olga, [adam, mia], 'Leavers');
       const mia2 = await connectChat(t.url, mia.token);
-      const removed = { chatRoomId: room.id, userId: mia.id, removedBy: mia.id };
+      const removed = { chatRoomId: room.id, userId: mia.id, removedBy: mia.id, eventSeq: 1 };
       const told = [olga.socket, adam.socket, mia.socket, mia2].map((s) =>
         waitForEvent(s, 'participantRemoved', 5000, inRoom(room.id)),
       );
@@ -336,6 +344,8 @@ describe('chat rooms (e2e)', () => {
         updatedAt: room.updatedAt,
         updatedBy: olga.id,
         roles: [{ userId: mo.id, role: 'OWNER' }],
+        // Logged right after olga's own removal.
+        eventSeq: 2,
       });
       // The new owner can now manage the room.
       await requestOk(mo.socket, 'updateChatRoom', { chatRoomId: room.id, name: 'Succeeded' });
@@ -382,6 +392,7 @@ describe('chat rooms (e2e)', () => {
           joinedAt: expect.stringMatching(ISO),
         })),
         addedBy: olga.id,
+        eventSeq: 3,
       };
       const toRoom = [olga, mia].map((u) => waitForEvent(u.socket, 'participantsAdded', 5000, inRoom(room.id)));
       const announced = [adam, mo].map((u) => waitForEvent(u.socket, 'chatRoomCreated', 5000, inRoom(room.id)));
@@ -395,7 +406,7 @@ describe('chat rooms (e2e)', () => {
         expect(event.participants).toEqual(view.participants.filter((p) => [adam.id, mo.id].includes(p.userId)));
       }
       for (const event of await Promise.all(announced)) {
-        expect(event).toMatchObject({ id: room.id, name: 'Growing', unreadCount: 0, lastMessage: last });
+        expect(event).toMatchObject({ id: room.id, name: 'Growing', unreadCount: 0, lastMessage: unstamped(last) });
         expect(rolesOf(event)).toEqual(rolesOf(view));
       }
       await silentXena.verify();
@@ -540,7 +551,7 @@ describe('chat rooms (e2e)', () => {
   describe('removeParticipant', () => {
     it("should remove a MEMBER, tell the room and the removed user, and unsubscribe the removed user's sockets", async () => {
       const room = await createGroup(olga, [adam, mia], 'Removal');
-      const removed = { chatRoomId: room.id, userId: mia.id, removedBy: olga.id };
+      const removed = { chatRoomId: room.id, userId: mia.id, removedBy: olga.id, eventSeq: 1 };
       const told = [olga, adam, mia].map((u) => waitForEvent(u.socket, 'participantRemoved', 5000, inRoom(room.id)));
 
       const view = await requestOk(olga.socket, 'removeParticipant', { chatRoomId: room.id, userId: mia.id });
@@ -562,7 +573,7 @@ describe('chat rooms (e2e)', () => {
       await setParticipant(t, room.id, adam.id, { role: 'ADMIN' });
       const told = waitForEvent(mia.socket, 'participantRemoved', 5000, inRoom(room.id));
       const view = await requestOk(adam.socket, 'removeParticipant', { chatRoomId: room.id, userId: mia.id });
-      expect(await told).toEqual({ chatRoomId: room.id, userId: mia.id, removedBy: adam.id });
+      expect(await told).toEqual({ chatRoomId: room.id, userId: mia.id, removedBy: adam.id, eventSeq: 1 });
       expect(rolesOf(view)).toEqual({ [olga.id]: 'OWNER', [adam.id]: 'ADMIN' });
       expect(await storedRoles(room.id)).toEqual(rolesOf(view));
     });
@@ -643,7 +654,13 @@ describe('chat rooms (e2e)', () => {
 
       expect(view).toMatchObject({ id: room.id, name: 'New name', unreadCount: 0 });
       expect(Date.parse(view.updatedAt)).toBeGreaterThanOrEqual(Date.parse(room.updatedAt));
-      const delta = { chatRoomId: room.id, name: 'New name', updatedAt: view.updatedAt, updatedBy: olga.id };
+      const delta = {
+        chatRoomId: room.id,
+        name: 'New name',
+        updatedAt: view.updatedAt,
+        updatedBy: olga.id,
+        eventSeq: 2,
+      };
       expect(await onMia).toEqual(delta);
       expect(await onOlga).toEqual(delta);
       await silentXena.verify();
@@ -690,7 +707,7 @@ describe('chat rooms (e2e)', () => {
 
       expect(view.participants).toHaveLength(300);
       expect(seen).toEqual([
-        { chatRoomId: room.id, name: 'Crowd renamed', updatedAt: view.updatedAt, updatedBy: olga.id },
+        { chatRoomId: room.id, name: 'Crowd renamed', updatedAt: view.updatedAt, updatedBy: olga.id, eventSeq: 1 },
       ]);
       expect(JSON.stringify(seen[0]).length).toBeLessThan(1024);
     });
@@ -934,6 +951,7 @@ describe('chat rooms (e2e)', () => {
         userIds: [mo.id],
         participants: [ok.body.participants.find((p: { userId: string }) => p.userId === mo.id)],
         addedBy: olga.id,
+        eventSeq: 1,
       });
       expect((await toMo).id).toBe(room.id);
 
@@ -964,7 +982,7 @@ describe('chat rooms (e2e)', () => {
       expect(ok.status).toBe(200);
       expect(rolesOf(ok.body)).toEqual({ [olga.id]: 'OWNER', [mo.id]: 'MEMBER' });
       for (const event of await Promise.all(told)) {
-        expect(event).toEqual({ chatRoomId: room.id, userId: mia.id, removedBy: olga.id });
+        expect(event).toEqual({ chatRoomId: room.id, userId: mia.id, removedBy: olga.id, eventSeq: 1 });
       }
 
       const notThere = await http(t.url, 'DELETE', `/chat-rooms/${room.id}/participants/${mia.id}`, {

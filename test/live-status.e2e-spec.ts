@@ -2,6 +2,7 @@ import type { MessageView } from '../src/contract/chat.events';
 import { NotificationsService } from '../src/notifications/notifications.service';
 import { OfflineNotifier } from '../src/notifications/offline-notifier';
 import { PresenceService } from '../src/presence/presence.service';
+import { unstamped } from './helpers/chat-factory';
 import { http, registerUser, RegisteredUser } from './helpers/http';
 import {
   ChatClient,
@@ -385,7 +386,7 @@ describe('live status (e2e)', () => {
       const called = notifier.next();
       const sent = await requestOk(sa, 'sendMessage', { chatRoomId: room, content: 'are you there?' });
       const call = await called;
-      expect(call.message).toEqual(sent);
+      expect(call.message).toEqual(unstamped(sent));
       expect(call.recipientIds).toEqual([offline1.user.id, offline2.user.id].sort());
     });
 

@@ -13,6 +13,7 @@ import {
   sendText,
   setParticipant,
   UNKNOWN_ID,
+  unstamped,
   verifyAll,
 } from './helpers/chat-factory';
 import { http } from './helpers/http';
@@ -91,6 +92,8 @@ describe('messages (e2e)', () => {
         threadId: null,
         thread: null,
         mentionedUserIds: [],
+        // The room's first change: its log starts at 1.
+        eventSeq: 1,
       });
       expect(stored).toMatchObject({
         chatRoomId: room.id,
@@ -115,8 +118,13 @@ describe('messages (e2e)', () => {
       expect(await cursorOf(room.id, ben.id)).toBe(0);
       const seen = async (u: ChatUser): Promise<ChatRoomView | undefined> =>
         (await requestOk(u.socket, 'getChatRooms', {})).find((r) => r.id === room.id);
-      expect(await seen(ann)).toMatchObject({ unreadCount: 0, lastMessage: ack, lastMessageAt: ack.createdAt });
-      expect(await seen(ben)).toMatchObject({ unreadCount: 1, lastMessage: ack });
+      expect(await seen(ann)).toMatchObject({
+        unreadCount: 0,
+        lastMessage: unstamped(ack),
+        lastMessageAt: ack.createdAt,
+        lastEventSeq: 1,
+      });
+      expect(await seen(ben)).toMatchObject({ unreadCount: 1, lastMessage: unstamped(ack) });
       ann2.disconnect();
     });
 
@@ -491,7 +499,12 @@ describe('messages (e2e)', () => {
 
       const edited = await requestOk(ann.socket, 'editMessage', { messageId: original.id, content: '  final  ' });
 
-      expect(edited).toEqual({ ...original, content: 'final', editedAt: expect.stringMatching(ISO) });
+      expect(edited).toEqual({
+        ...original,
+        content: 'final',
+        editedAt: expect.stringMatching(ISO),
+        eventSeq: original.eventSeq + 1,
+      });
       expect(await toBen).toEqual(edited);
       await silentOut.verify();
       const stored = await t.prisma.message.findUniqueOrThrow({ where: { id: original.id } });
@@ -561,7 +574,8 @@ describe('messages (e2e)', () => {
         attachments: [url(1)],
       });
       await sendText(ben, room.id, 'after');
-      const deleted = { chatRoomId: room.id, messageId: message.id };
+      // The room's 4th change (three messages before it).
+      const deleted = { chatRoomId: room.id, messageId: message.id, eventSeq: 4 };
       const told = [ann, ben].map((u) => waitForEvent(u.socket, 'messageDeleted', 5000, inRoom(room.id)));
       const silentOut = await expectSilence(out.socket, 'messageDeleted');
 
@@ -576,7 +590,7 @@ describe('messages (e2e)', () => {
       const page = await requestOk(ben.socket, 'getMessages', { chatRoomId: room.id });
       expect(seqsOf(page.messages)).toEqual([1, 2, 3]);
       expect(page.messages[1]).toEqual({
-        ...message,
+        ...unstamped(message),
         content: '',
         attachments: [],
         deletedAt: stored.deletedAt!.toISOString(),
@@ -595,7 +609,7 @@ describe('messages (e2e)', () => {
 
       await requestOk(moderator.socket, 'deleteMessage', { messageId: message.id });
 
-      expect(await toBen).toEqual({ chatRoomId: room.id, messageId: message.id });
+      expect(await toBen).toEqual({ chatRoomId: room.id, messageId: message.id, eventSeq: 2 });
       const stored = await t.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
       expect(stored).toMatchObject({ content: '', seq: 1 });
       expect(stored.deletedAt).not.toBeNull();
@@ -828,6 +842,7 @@ describe('messages (e2e)', () => {
         threadId: null,
         thread: null,
         mentionedUserIds: [],
+        eventSeq: 1,
       });
       for (const event of await Promise.all(delivered)) expect(event).toEqual(res.body);
       await silentOut.verify();
@@ -925,7 +940,12 @@ describe('messages (e2e)', () => {
 
       const res = await http(t.url, 'PATCH', `/messages/${message.id}`, { token: ann.token, body: { content: 'v2' } });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ ...message, content: 'v2', editedAt: expect.stringMatching(ISO) });
+      expect(res.body).toEqual({
+        ...message,
+        content: 'v2',
+        editedAt: expect.stringMatching(ISO),
+        eventSeq: message.eventSeq + 1,
+      });
       expect(await toBen).toEqual(res.body);
 
       const silent = await expectSilence(ann.socket, 'messageUpdated');
@@ -966,7 +986,7 @@ describe('messages (e2e)', () => {
       const toAnn = waitForEvent(ann.socket, 'messageDeleted', 5000, inRoom(room.id));
       const res = await http(t.url, 'DELETE', `/messages/${message.id}`, { token: ben.token });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ chatRoomId: room.id, messageId: message.id });
+      expect(res.body).toEqual({ chatRoomId: room.id, messageId: message.id, eventSeq: 2 });
       expect(await toAnn).toEqual(res.body);
       const stored = await t.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
       expect(stored).toMatchObject({ seq: 1, content: '', attachments: [] });

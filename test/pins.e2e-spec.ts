@@ -1,4 +1,4 @@
-import type { MessagePinEvent, MessageView } from '../src/contract/chat.events';
+import type { MessagePinEvent, MessageView, Stamped } from '../src/contract/chat.events';
 import {
   ChatUser,
   createChatUsers,
@@ -7,6 +7,7 @@ import {
   requestError,
   sendText,
   verifyAll,
+  unstamped,
 } from './helpers/chat-factory';
 import { http } from './helpers/http';
 import { ChatClient, closeAllSockets, connectChat, request, requestOk, waitForEvent } from './helpers/socket';
@@ -49,11 +50,12 @@ describe('pins (e2e)', () => {
 
     const ack = await requestOk(ann.socket, 'pinMessage', { messageId: message.id });
 
-    const expected: MessagePinEvent = {
+    const expected: Stamped<MessagePinEvent> = {
       chatRoomId: room.id,
       messageId: message.id,
       pinnedBy: ann.id,
       pinnedAt: expect.stringMatching(ISO),
+      eventSeq: 3,
     };
     expect(ack).toEqual(expected);
     for (const received of await Promise.all(delivered)) expect(received).toEqual(ack);
@@ -70,7 +72,8 @@ describe('pins (e2e)', () => {
 
     // Pinning again: the same pin, no broadcast.
     const again = await expectSilenceOn([ann.socket, ben.socket], 'messagePinned');
-    expect(await requestOk(ann.socket, 'pinMessage', { messageId: message.id })).toEqual(ack);
+    // The existing pin; no eventSeq, as nothing was logged.
+    expect(await requestOk(ann.socket, 'pinMessage', { messageId: message.id })).toEqual(unstamped(ack));
     const rest = await http(t.url, 'POST', `/messages/${message.id}/pin`, { token: ann.token });
     expect(rest.status).toBe(200);
     await verifyAll(again);
@@ -118,7 +121,7 @@ describe('pins (e2e)', () => {
     const silent = await expectSilenceOn([out.socket, dan.socket], 'messageUnpinned');
     const del = await http(t.url, 'DELETE', `/messages/${message.id}/pin`, { token: ann.token });
     expect(del.status).toBe(200);
-    expect(del.body).toEqual({ chatRoomId: room.id, messageId: message.id });
+    expect(del.body).toEqual({ chatRoomId: room.id, messageId: message.id, eventSeq: 6 });
     for (const received of await Promise.all(delivered)) {
       expect(received).toMatchObject({
         chatRoomId: room.id,

@@ -1,4 +1,4 @@
-import type { ReactionEvent } from '../src/contract/chat.events';
+import type { ReactionEvent, Stamped } from '../src/contract/chat.events';
 import {
   ChatUser,
   createChatUsers,
@@ -51,7 +51,14 @@ describe('reactions (e2e)', () => {
   describe('addReaction', () => {
     it("should store the reaction and send reactionAdded to every member's every socket, and nobody else", async () => {
       const { room, message } = await setUp('Add');
-      const event: ReactionEvent = { chatRoomId: room.id, messageId: message.id, userId: ann.id, emoji: '👍' };
+      // The room's third change: dan's removal and the message come first.
+      const event: Stamped<ReactionEvent> = {
+        chatRoomId: room.id,
+        messageId: message.id,
+        userId: ann.id,
+        emoji: '👍',
+        eventSeq: 3,
+      };
       const delivered = [ann.socket, ann2, ben.socket].map((s) =>
         waitForEvent(s, 'reactionAdded', 5000, onMessage(message.id)),
       );
@@ -185,7 +192,13 @@ describe('reactions (e2e)', () => {
       const { room, message } = await setUp('Remove');
       await requestOk(ann.socket, 'addReaction', { messageId: message.id, emoji: '👍' });
       await requestOk(ben.socket, 'addReaction', { messageId: message.id, emoji: '👍' });
-      const event: ReactionEvent = { chatRoomId: room.id, messageId: message.id, userId: ann.id, emoji: '👍' };
+      const event: Stamped<ReactionEvent> = {
+        chatRoomId: room.id,
+        messageId: message.id,
+        userId: ann.id,
+        emoji: '👍',
+        eventSeq: 5,
+      };
       const delivered = [ann.socket, ann2, ben.socket].map((s) => waitForEvent(s, 'reactionRemoved', 5000));
       const silent = await expectSilenceOn([out.socket, dan.socket], 'reactionRemoved');
 
@@ -279,7 +292,13 @@ describe('reactions (e2e)', () => {
         body: { emoji: '🔥' },
       });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ chatRoomId: message.chatRoomId, messageId: message.id, userId: ann.id, emoji: '🔥' });
+      expect(res.body).toEqual({
+        chatRoomId: message.chatRoomId,
+        messageId: message.id,
+        userId: ann.id,
+        emoji: '🔥',
+        eventSeq: 3,
+      });
       expect(await added).toEqual(res.body);
 
       const bad = await http(t.url, 'POST', `/messages/${message.id}/reactions`, {
@@ -294,7 +313,8 @@ describe('reactions (e2e)', () => {
         token: ann.token,
       });
       expect(del.status).toBe(200);
-      expect(await removed).toEqual(res.body);
+      expect(del.body).toEqual({ ...res.body, eventSeq: 4 });
+      expect(await removed).toEqual(del.body);
       expect(await stored(message.id)).toEqual([]);
     });
   });

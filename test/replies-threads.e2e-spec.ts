@@ -1,4 +1,10 @@
-import type { ChatRoomView, MessageView, ServerToClientEvents, ThreadUpdatedEvent } from '../src/contract/chat.events';
+import type {
+  ChatRoomView,
+  MessageView,
+  ServerToClientEvents,
+  Stamped,
+  ThreadUpdatedEvent,
+} from '../src/contract/chat.events';
 import {
   ChatUser,
   createChatUsers,
@@ -10,6 +16,7 @@ import {
   sendText,
   UNKNOWN_ID,
   verifyAll,
+  unstamped,
 } from './helpers/chat-factory';
 import { http } from './helpers/http';
 import { ChatClient, closeAllSockets, connectChat, request, requestOk, waitForEvent } from './helpers/socket';
@@ -57,8 +64,12 @@ describe('replies and threads (e2e)', () => {
     return room;
   };
 
-  const reply = (user: ChatUser, chatRoomId: string, threadId: string, content: string): Promise<MessageView> =>
-    requestOk(user.socket, 'sendMessage', { chatRoomId, content, threadId });
+  const reply = (
+    user: ChatUser,
+    chatRoomId: string,
+    threadId: string,
+    content: string,
+  ): Promise<Stamped<MessageView>> => requestOk(user.socket, 'sendMessage', { chatRoomId, content, threadId });
 
   const rowOf = (id: string) => t.prisma.message.findUniqueOrThrow({ where: { id } });
   const roomRows = (chatRoomId: string) =>
@@ -96,7 +107,7 @@ describe('replies and threads (e2e)', () => {
       expect((await rowOf(quoted.id)).replyToId).toBeNull();
       const page = await requestOk(cid.socket, 'getMessages', { chatRoomId: room.id });
       expect(page.messages.map((m) => m.replyTo)).toEqual([null, preview]);
-      expect(page.messages[1]).toEqual(ack);
+      expect(page.messages[1]).toEqual(unstamped(ack));
     });
 
     it('should quote over REST too (201 with the preview)', async () => {
@@ -250,10 +261,12 @@ describe('replies and threads (e2e)', () => {
       const ack = await reply(ben, room.id, root.id, 'in the thread');
 
       expect(ack).toMatchObject({ seq: 3, threadId: root.id, thread: null, senderId: ben.id, replyTo: null });
-      const expected: ThreadUpdatedEvent = {
+      const expected: Stamped<ThreadUpdatedEvent> = {
         chatRoomId: room.id,
         messageId: root.id,
         thread: { replyCount: 1, lastReplyAt: ack.createdAt, participantIds: [ben.id] },
+        // Logged right after the reply's newMessage.
+        eventSeq: ack.eventSeq + 1,
       };
       for (const received of await Promise.all(updates)) expect(received).toEqual(expected);
       for (const log of logs) {
@@ -391,6 +404,8 @@ describe('replies and threads (e2e)', () => {
           chatRoomId: room.id,
           messageId: root.id,
           thread: { replyCount: 1, lastReplyAt: expect.stringMatching(ISO), participantIds: [ben.id, cid.id] },
+          // dan's removal, the root, two replies with their threadUpdated each, messageDeleted: then this.
+          eventSeq: 8,
         });
       }
       for (const log of logs) {

@@ -45,6 +45,7 @@ export function demoChatOptions(
     },
     rateLimits: config.rateLimits,
     typing: { timeoutMs: config.typingTimeoutMs },
+    eventLog: config.eventLog,
     presence: { heartbeatMs: config.presenceHeartbeatMs, ttlMs: config.presenceTtlMs },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };

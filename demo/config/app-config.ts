@@ -38,6 +38,7 @@ export class AppConfig {
   /** Registrations and failed logins per client IP, and failed logins per account (each counted apart). */
   readonly authRateLimit: RateLimit;
   readonly typingTimeoutMs: number;
+  readonly eventLog: { maxAgeMs: number; maxEventsPerRoom: number; pruneIntervalMs: number };
   readonly maxHttpBufferSize: number;
   readonly shutdownTimeoutMs: number;
   readonly slowConsumerMaxBytes: number;
@@ -76,6 +77,11 @@ export class AppConfig {
     };
     this.authRateLimit = parseRate(env.RATE_LIMIT_AUTH);
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
+    this.eventLog = {
+      maxAgeMs: env.EVENT_LOG_MAX_AGE_MS,
+      maxEventsPerRoom: env.EVENT_LOG_MAX_EVENTS_PER_ROOM,
+      pruneIntervalMs: env.EVENT_LOG_PRUNE_INTERVAL_MS,
+    };
     this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.slowConsumerMaxBytes = env.SLOW_CONSUMER_MAX_BYTES;

@@ -127,6 +127,22 @@ export class EnvironmentVariables {
   @Max(600_000)
   TYPING_TIMEOUT_MS = 5000;
 
+  /** The room event log `sync` replays: kept this long, at most this many events per room, pruned this often. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  EVENT_LOG_MAX_AGE_MS = 30 * 24 * 3_600_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  EVENT_LOG_MAX_EVENTS_PER_ROOM = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  EVENT_LOG_PRUNE_INTERVAL_MS = 600_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(1024)

@@ -5,6 +5,7 @@ import type {
   ChatModuleOptions,
   ChatPrincipal,
   ChatRedisOptions,
+  EventLogOptions,
   RateLimit,
   RateLimitKind,
 } from './chat-options';
@@ -16,6 +17,12 @@ const DEFAULT_RATE_LIMITS: Record<RateLimitKind, string> = {
   joins: '60/60s',
   search: '30/60s',
   socketEvents: '200/10s',
+};
+
+const DEFAULT_EVENT_LOG: EventLogOptions = {
+  maxAgeMs: 30 * 24 * 3_600_000,
+  maxEventsPerRoom: 10_000,
+  pruneIntervalMs: 10 * 60_000,
 };
 
 const DEFAULT_LIMITS: ChatLimits = {
@@ -60,6 +67,7 @@ export class ChatConfig {
   readonly offlineNotifier: OfflineNotifier | undefined;
   readonly isSessionValid: (principal: ChatPrincipal) => boolean | Promise<boolean>;
   readonly shutdownTimeoutMs: number;
+  readonly eventLog: EventLogOptions;
 
   constructor(given: ChatModuleOptions) {
     const options = given ?? ({} as ChatModuleOptions);
@@ -112,6 +120,10 @@ export class ChatConfig {
     this.presenceAnnounceMs = options.presence?.announceMs ?? 200;
     this.usersCacheTtlMs = options.usersCacheTtlMs ?? 30_000;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+    this.eventLog = { ...DEFAULT_EVENT_LOG, ...options.eventLog };
+    for (const [name, value] of Object.entries(this.eventLog)) {
+      check(Number.isInteger(value) && value > 0, `eventLog.${name} must be a positive integer`);
+    }
     for (const [name, value] of [
       ['typing.timeoutMs', this.typingTimeoutMs],
       ['presence.heartbeatMs', this.presenceHeartbeatMs],

@@ -159,6 +159,13 @@ export interface ChatModuleOptions {
   };
   /** How long user lookups (`users.findByIds`) are reused. Default 30000; 0 disables the cache. */
   usersCacheTtlMs?: number;
+  /**
+   * The room event log `sync` replays. Kept per room for at most `maxAgeMs`
+   * (default 30 days) and the newest `maxEventsPerRoom` events (default
+   * 10000); pruned every `pruneIntervalMs` (default 10 minutes). A client whose
+   * cursor is older is told to reload the room (`resync`).
+   */
+  eventLog?: Partial<EventLogOptions>;
   /** Told about messages for participants with no connected socket. Default: a log line. */
   offlineNotifier?: OfflineNotifier;
   /**
@@ -181,4 +188,10 @@ export interface ChatModuleExtras {
   namespace?: string;
   /** The REST controllers: on by default, under `prefix` (default: none, so `/chat-rooms`). */
   http?: { enabled?: boolean; prefix?: string };
+}
+
+export interface EventLogOptions {
+  maxAgeMs: number;
+  maxEventsPerRoom: number;
+  pruneIntervalMs: number;
 }

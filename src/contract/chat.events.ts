@@ -102,6 +102,8 @@ export interface ChatRoomView {
   unreadMentionCount: number;
   /** Until when the receiving user muted the room (`9999-12-31T23:59:59.999Z`: until unmuted); null when not muted. */
   mutedUntil: string | null;
+  /** The room's newest event: pass it as `afterEventSeq` to `sync` to get every change after this view. */
+  lastEventSeq: number;
 }
 
 export interface MessagePage {
@@ -109,6 +111,70 @@ export interface MessagePage {
   messages: MessageView[];
   /** More messages exist in the direction paged (older by default and with beforeSeq, newer with afterSeq). */
   hasMore: boolean;
+}
+
+// ---- the room event log (sync) ----
+
+/**
+ * The broadcasts that are room events: appended to the room's log in the
+ * same transaction as the change, numbered per room by a gap-free
+ * `eventSeq`, and replayed by `sync`. Each live broadcast of these types
+ * carries `chatRoomId` and `eventSeq`.
+ */
+export type RoomEventType =
+  | 'newMessage'
+  | 'messageUpdated'
+  | 'messageDeleted'
+  | 'threadUpdated'
+  | 'reactionAdded'
+  | 'reactionRemoved'
+  | 'messagePinned'
+  | 'messageUnpinned'
+  | 'chatRoomUpdated'
+  | 'participantsAdded'
+  | 'participantRemoved';
+
+/**
+ * A room event's live payload: its own fields (`chatRoomId` among them) and
+ * `eventSeq`, the change's number in the room's log (1, 2, 3… with no gaps).
+ */
+export type Stamped<T extends { chatRoomId: string }> = T & { eventSeq: number };
+/** An ack of a change that may have changed nothing (a repeat): `eventSeq` only when it was logged. */
+export type MaybeStamped<T extends { chatRoomId: string }> = T & { eventSeq?: number };
+
+/** One room event as `sync` replays it: the `type` and payload (`data`) of the live broadcast it stands for. */
+export type SyncEvent = {
+  [K in RoomEventType]: { eventSeq: number; type: K; data: Parameters<ServerToClientEvents[K]>[0] };
+}[RoomEventType];
+
+export interface SyncPayload {
+  /** The rooms the client holds, each with the newest eventSeq it applied (0: none). At most 500 per call. */
+  rooms: { chatRoomId: string; afterEventSeq: number }[];
+  /** Events per room, 1–500, default 100 (`hasMore` says when a room has more: sync again from the last one). */
+  limit?: number;
+}
+
+export interface RoomSync {
+  chatRoomId: string;
+  /** The room's events after the cursor, in order (up to `limit`). */
+  events: SyncEvent[];
+  hasMore: boolean;
+  /**
+   * The cursor is older than the log keeps (or the user was away from the room meanwhile): `events` is empty;
+   * reload the room (`joinChatRoom`, `getMessages`) and continue from its `lastEventSeq`.
+   */
+  resync: boolean;
+  /** The user is not in the room (any more): no events; drop the room. */
+  left: boolean;
+}
+
+export interface SyncResult {
+  /** One per requested room, in the order asked. */
+  rooms: RoomSync[];
+  /** Rooms the user is in that were not asked about (joined meanwhile): whole views, with their `lastEventSeq`. */
+  joined: ChatRoomView[];
+  /** The user's read and delivered cursors in every room they are in now. */
+  readStates: ReadState[];
 }
 
 // ---- client → server payloads ----
@@ -344,11 +410,14 @@ export interface ClientToServerEvents {
   addParticipants: (payload: AddParticipantsPayload, ack: AckCallback<ChatRoomView>) => void;
   removeParticipant: (payload: RemoveParticipantPayload, ack: AckCallback<ChatRoomView>) => void;
   updateChatRoom: (payload: UpdateChatRoomPayload, ack: AckCallback<ChatRoomView>) => void;
-  sendMessage: (payload: SendMessagePayload, ack: AckCallback<MessageView>) => void;
-  editMessage: (payload: EditMessagePayload, ack: AckCallback<MessageView>) => void;
-  deleteMessage: (payload: MessageRef, ack: AckCallback<MessageDeletedEvent>) => void;
+  /** The stored message, with its newMessage event's eventSeq (also when clientMessageId repeats). */
+  sendMessage: (payload: SendMessagePayload, ack: AckCallback<Stamped<MessageView>>) => void;
+  editMessage: (payload: EditMessagePayload, ack: AckCallback<Stamped<MessageView>>) => void;
+  deleteMessage: (payload: MessageRef, ack: AckCallback<MaybeStamped<MessageDeletedEvent>>) => void;
   getMessages: (payload: GetMessagesPayload, ack: AckCallback<MessagePage>) => void;
   getThread: (payload: GetThreadPayload, ack: AckCallback<MessagePage>) => void;
+  /** Everything that changed in the user's rooms since the client's cursors (see SyncResult). */
+  sync: (payload: SyncPayload, ack: AckCallback<SyncResult>) => void;
   searchMessages: (payload: SearchMessagesPayload, ack: AckCallback<SearchPage>) => void;
   getChatRooms: (payload: Record<string, never>, ack: AckCallback<ChatRoomView[]>) => void;
   typing: (payload: TypingPayload, ack: AckCallback<TypingPayload>) => void;
@@ -361,25 +430,25 @@ export interface ClientToServerEvents {
   blockUser: (payload: { userId: string }, ack: AckCallback<BlockedUser>) => void;
   unblockUser: (payload: { userId: string }, ack: AckCallback<{ userId: string }>) => void;
   getBlockedUsers: (payload: Record<string, never>, ack: AckCallback<BlockedUser[]>) => void;
-  addReaction: (payload: ReactionPayload, ack: AckCallback<ReactionEvent>) => void;
-  removeReaction: (payload: ReactionPayload, ack: AckCallback<ReactionEvent>) => void;
+  addReaction: (payload: ReactionPayload, ack: AckCallback<MaybeStamped<ReactionEvent>>) => void;
+  removeReaction: (payload: ReactionPayload, ack: AckCallback<MaybeStamped<ReactionEvent>>) => void;
   getReactions: (payload: GetReactionsPayload, ack: AckCallback<ReactionPage>) => void;
-  pinMessage: (payload: MessageRef, ack: AckCallback<MessagePinEvent>) => void;
-  unpinMessage: (payload: MessageRef, ack: AckCallback<{ chatRoomId: string; messageId: string }>) => void;
+  pinMessage: (payload: MessageRef, ack: AckCallback<MaybeStamped<MessagePinEvent>>) => void;
+  unpinMessage: (payload: MessageRef, ack: AckCallback<MaybeStamped<MessageDeletedEvent>>) => void;
   getPinnedMessages: (payload: ChatRoomRef, ack: AckCallback<MessageView[]>) => void;
 }
 
 export interface ServerToClientEvents {
   /** To the users who were just given the room (created, or added): the only full view broadcast. */
   chatRoomCreated: (room: ChatRoomView) => void;
-  chatRoomUpdated: (event: ChatRoomUpdatedEvent) => void;
-  participantsAdded: (event: ParticipantsAddedEvent) => void;
-  participantRemoved: (event: ParticipantRemovedEvent) => void;
-  newMessage: (message: MessageView) => void;
-  messageUpdated: (message: MessageView) => void;
-  messageDeleted: (event: MessageDeletedEvent) => void;
+  chatRoomUpdated: (event: Stamped<ChatRoomUpdatedEvent>) => void;
+  participantsAdded: (event: Stamped<ParticipantsAddedEvent>) => void;
+  participantRemoved: (event: Stamped<ParticipantRemovedEvent>) => void;
+  newMessage: (message: Stamped<MessageView>) => void;
+  messageUpdated: (message: Stamped<MessageView>) => void;
+  messageDeleted: (event: Stamped<MessageDeletedEvent>) => void;
   /** A thread root's summary changed: a reply was added (after its `newMessage`) or deleted. */
-  threadUpdated: (event: ThreadUpdatedEvent) => void;
+  threadUpdated: (event: Stamped<ThreadUpdatedEvent>) => void;
   userTyping: (event: UserTypingEvent) => void;
   userStatus: (event: UserStatusEvent) => void;
   messageStatus: (event: MessageStatusEvent) => void;
@@ -387,16 +456,15 @@ export interface ServerToClientEvents {
   readStateChanged: (state: ReadState) => void;
   /** To the user's own sockets only: they muted or unmuted a room. */
   chatRoomMuteChanged: (state: MuteState) => void;
-  reactionAdded: (event: ReactionEvent) => void;
-  reactionRemoved: (event: ReactionEvent) => void;
-  messagePinned: (event: MessagePinEvent) => void;
-  messageUnpinned: (event: MessagePinEvent) => void;
+  reactionAdded: (event: Stamped<ReactionEvent>) => void;
+  reactionRemoved: (event: Stamped<ReactionEvent>) => void;
+  messagePinned: (event: Stamped<MessagePinEvent>) => void;
+  messageUnpinned: (event: Stamped<MessagePinEvent>) => void;
   notification: (event: NotificationEvent) => void;
   /** An error for an event that was sent without an ack callback. */
   exception: (error: ErrorBody) => void;
 }
 
-/** Events between server processes (none yet; the Redis adapter relays broadcasts). */
 /** Between the processes of one deployment (through the Redis adapter), never to clients. */
 export interface InterServerEvents {
   /** `disconnectUser(userId)` ran: end the user's sockets, those still in their handshake included. */

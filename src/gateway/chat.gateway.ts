@@ -23,6 +23,7 @@ import {
   MuteState,
   ReactionEvent,
   SearchPage,
+  SyncResult,
   ReactionPage,
   ReadState,
   roomChannel,
@@ -38,6 +39,8 @@ import {
 } from '../messages/dto/message.dto';
 import { SearchMessagesDto } from '../search/dto/search.dto';
 import { SearchService } from '../search/search.service';
+import { SyncDto } from '../events/dto/sync.dto';
+import { SyncService } from '../events/sync.service';
 import { GetOnlineUsersDto } from '../presence/dto/presence.dto';
 import { PresenceService } from '../presence/presence.service';
 import { MarkMessageDto } from '../receipts/dto/mark-message.dto';
@@ -97,6 +100,7 @@ export class ChatGateway
     private readonly mutes: MutesService,
     private readonly blocks: BlocksService,
     private readonly search: SearchService,
+    private readonly syncs: SyncService,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
@@ -205,6 +209,11 @@ export class ChatGateway
   @RateLimit('search')
   searchMessages(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SearchMessagesDto): Promise<SearchPage> {
     return this.search.search(socket.data.userId, dto);
+  }
+
+  @SubscribeMessage('sync')
+  sync(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SyncDto): Promise<SyncResult> {
+    return this.syncs.sync(socket.data.userId, dto);
   }
 
   @SubscribeMessage('getChatRooms')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageView, ReactionSummary } from '../contract/chat.events';
-import type { Message } from '../persistence/generated/prisma/client';
+import type { Message, Prisma } from '../persistence/generated/prisma/client';
 import { PrismaService } from '../persistence/prisma.service';
 import { toMessageResponse, type MessageExtras } from './message.mapper';
 
@@ -11,21 +11,28 @@ import { toMessageResponse, type MessageExtras } from './message.mapper';
  * message has them. `viewerId` null: a broadcast, which has no single
  * viewer, so every `me` is false.
  */
+/** What views read: the client or a transaction. */
+export type ViewsDb = Pick<
+  Prisma.TransactionClient,
+  'message' | 'messageReaction' | 'pinnedMessage' | 'messageMention'
+>;
+
 @Injectable()
 export class MessageViews {
   constructor(private readonly prisma: PrismaService) {}
 
-  async view(message: Message, viewerId: string | null): Promise<MessageView> {
-    return (await this.views([message], viewerId))[0];
+  async view(message: Message, viewerId: string | null, db: ViewsDb = this.prisma): Promise<MessageView> {
+    return (await this.views([message], viewerId, db))[0];
   }
 
-  async views(messages: Message[], viewerId: string | null): Promise<MessageView[]> {
+  /** `db`: a transaction to read in (the embedded database has one connection, which a transaction holds). */
+  async views(messages: Message[], viewerId: string | null, db: ViewsDb = this.prisma): Promise<MessageView[]> {
     const live = messages.filter((m) => m.deletedAt === null);
     const ids = live.map((m) => m.id);
     if (ids.length === 0) return messages.map((m) => toMessageResponse(m));
     const quotedIds = [...new Set(live.flatMap((m) => (m.replyToId ? [m.replyToId] : [])))];
     const [counts, mine, pins, quoted, mentions] = await Promise.all([
-      this.prisma.messageReaction.groupBy({
+      db.messageReaction.groupBy({
         by: ['messageId', 'emoji'],
         where: { messageId: { in: ids } },
         _count: { _all: true },
@@ -33,18 +40,18 @@ export class MessageViews {
       }),
       viewerId === null
         ? Promise.resolve([])
-        : this.prisma.messageReaction.findMany({
+        : db.messageReaction.findMany({
             where: { messageId: { in: ids }, userId: viewerId },
             select: { messageId: true, emoji: true },
           }),
-      this.prisma.pinnedMessage.findMany({ where: { messageId: { in: ids } } }),
+      db.pinnedMessage.findMany({ where: { messageId: { in: ids } } }),
       quotedIds.length === 0
         ? Promise.resolve([])
-        : this.prisma.message.findMany({
+        : db.message.findMany({
             where: { id: { in: quotedIds } },
             select: { id: true, senderId: true, content: true, deletedAt: true },
           }),
-      this.prisma.messageMention.findMany({
+      db.messageMention.findMany({
         where: { messageId: { in: ids } },
         select: { messageId: true, userId: true },
         orderBy: [{ messageId: 'asc' }, { position: 'asc' }],

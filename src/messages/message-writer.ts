@@ -25,8 +25,10 @@ export interface NewMessage {
 export interface WrittenMessage extends Message {
   /** The mentioned users who were in the room, in the order given. */
   mentionedUserIds: string[];
-  /** A thread reply's root after this write (null for other messages, and for duplicates). */
-  root: { replyCount: number; lastReplyAt: Date | null; participantIds: string[] } | null;
+  /** Its newMessage event's number in the room's log (null when recovered after a lost connection). */
+  eventSeq: number | null;
+  /** A thread reply's root after this write, and its threadUpdated event (null for other messages). */
+  root: { replyCount: number; lastReplyAt: Date | null; participantIds: string[]; eventSeq: number } | null;
 }
 
 /**
@@ -54,6 +56,8 @@ type AnsweredRow = Message & {
   rootReplyCount: number | null;
   rootLastReplyAt: Date | null;
   rootParticipantIds: string[] | null;
+  eventSeq: number | null;
+  rootEventSeq: number | null;
 };
 
 /** Most messages one statement inserts. */
@@ -259,8 +263,9 @@ export class MessageWriter {
     for (const p of batch) {
       const message = byId.get(p.id);
       // Its mentions and thread summary are read back by the caller (MessageViews): `root` null says so.
-      if (message) results.set(p, { kind: 'stored', message: { ...message, mentionedUserIds: [], root: null } });
-      else p.reject(error);
+      if (message) {
+        results.set(p, { kind: 'stored', message: { ...message, mentionedUserIds: [], eventSeq: null, root: null } });
+      } else p.reject(error);
     }
     if (found.length > 0) this.logger.warn(`${found.length} messages committed although their statement failed`);
     return results;
@@ -300,12 +305,13 @@ export class MessageWriter {
       threadId: p.input.threadId,
       mentions: p.input.mentions,
     }));
-    const [rooms, participants, messages, blocks, mentions] = [
+    const [rooms, participants, messages, blocks, mentions, events] = [
       this.prisma.table('ChatRoom'),
       this.prisma.table('ChatRoomParticipant'),
       this.prisma.table('Message'),
       this.prisma.table('UserBlock'),
       this.prisma.table('MessageMention'),
+      this.prisma.table('RoomEvent'),
     ];
     const messageType = Prisma.raw(`${this.prisma.database.table('MessageType')}`);
     const lockMode = Prisma.raw(skipLocked ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE');
@@ -326,19 +332,22 @@ export class MessageWriter {
            AND (i."clientMessageId" IS NULL OR NOT EXISTS (
                 SELECT 1 FROM ${messages} m WHERE m."senderId" = i."senderId" AND m."clientMessageId" = i."clientMessageId"))
       ), counts AS (
-        SELECT "chatRoomId", count(*)::int AS n FROM allowed GROUP BY "chatRoomId"
+        -- n messages, and t thread roots replied to (one threadUpdated event each, after the messages' events).
+        SELECT "chatRoomId", count(*)::int AS n, count(DISTINCT "threadId")::int AS t FROM allowed GROUP BY "chatRoomId"
       ), locked AS (
         SELECT r."id" FROM ${rooms} r WHERE r."id" IN (SELECT "chatRoomId" FROM counts) ORDER BY r."id" ${lockMode}
       ), rooms AS (
         UPDATE ${rooms} r
            SET "lastSeq" = r."lastSeq" + c.n,
+               "lastEventSeq" = r."lastEventSeq" + c.n + c.t,
                "lastMessageAt" = (now() AT TIME ZONE 'UTC'),
                "updatedAt" = (now() AT TIME ZONE 'UTC')
           FROM counts c, locked l
          WHERE r."id" = c."chatRoomId" AND l."id" = r."id"
-        RETURNING r."id", r."lastSeq" - c.n AS base, r."lastMessageAt"
+        RETURNING r."id", r."lastSeq" - c.n AS base, r."lastEventSeq" - c.n - c.t AS "eventBase", c.n, r."lastMessageAt"
       ), numbered AS (
         SELECT a.*, (rooms.base + row_number() OVER (PARTITION BY a."chatRoomId" ORDER BY a.idx))::int AS seq,
+               (rooms."eventBase" + row_number() OVER (PARTITION BY a."chatRoomId" ORDER BY a.idx))::int AS "eventSeq",
                rooms."lastMessageAt" AS "createdAt"
           FROM allowed a JOIN rooms ON rooms."id" = a."chatRoomId"
       ), inserted AS (
@@ -356,9 +365,19 @@ export class MessageWriter {
          WHERE EXISTS (SELECT 1 FROM ${participants} p WHERE p."chatRoomId" = n."chatRoomId" AND p."userId" = u."userId")
         RETURNING "messageId", "userId", "position"
       ), replies AS (
-        SELECT "threadId", count(*)::int AS n, max("createdAt") AS at,
-               array_agg("senderId" ORDER BY seq) AS senders
-          FROM numbered WHERE "threadId" IS NOT NULL GROUP BY "threadId"
+        SELECT n."chatRoomId", n."threadId", count(*)::int AS n, max(n."createdAt") AS at,
+               array_agg(n."senderId" ORDER BY n.seq) AS senders,
+               (min(rooms."eventBase") + min(rooms.n)
+                 + dense_rank() OVER (PARTITION BY n."chatRoomId" ORDER BY n."threadId"))::int AS "rootEventSeq"
+          FROM numbered n JOIN rooms ON rooms."id" = n."chatRoomId"
+         WHERE n."threadId" IS NOT NULL GROUP BY n."chatRoomId", n."threadId"
+      ), logged AS (
+        -- The room event log: the messages' events, then one threadUpdated per root (their views are built when
+        -- replayed, from the rows: nothing is serialized here).
+        INSERT INTO ${events} ("chatRoomId", "eventSeq", "type", "messageId", "createdAt")
+        SELECT "chatRoomId", "eventSeq", 'newMessage', "id", "createdAt" FROM numbered
+        UNION ALL
+        SELECT "chatRoomId", "rootEventSeq", 'threadUpdated', "threadId", at FROM replies
       ), roots AS (
         UPDATE ${messages} r
            SET "threadReplyCount" = r."threadReplyCount" + t.n,
@@ -382,8 +401,11 @@ export class MessageWriter {
              COALESCE((SELECT array_agg(m."userId" ORDER BY m.position) FROM mentioned m WHERE m."messageId" = inserted."id"),
                       '{}') AS "mentionedUserIds",
              roots."threadReplyCount" AS "rootReplyCount", roots."threadLastReplyAt" AS "rootLastReplyAt",
-             roots."threadParticipantIds" AS "rootParticipantIds"
+             roots."threadParticipantIds" AS "rootParticipantIds",
+             numbered."eventSeq", replies."rootEventSeq"
         FROM allowed LEFT JOIN inserted ON inserted."id" = allowed."id"
+        LEFT JOIN numbered ON numbered."id" = inserted."id"
+        LEFT JOIN replies ON replies."threadId" = inserted."threadId"
         LEFT JOIN roots ON roots."id" = inserted."threadId"`;
 
     const byIdx = new Map(answered.map((row) => [row.idx, row]));
@@ -394,11 +416,24 @@ export class MessageWriter {
     for (const p of batch) {
       const row = byIdx.get(p.idx);
       if (row?.written) {
-        const { idx: _idx, written: _written, rootReplyCount, rootLastReplyAt, rootParticipantIds, ...message } = row;
+        const {
+          idx: _idx,
+          written: _written,
+          rootReplyCount,
+          rootLastReplyAt,
+          rootParticipantIds,
+          rootEventSeq,
+          ...message
+        } = row;
         const root =
-          rootReplyCount === null
+          rootReplyCount === null || rootEventSeq === null
             ? null
-            : { replyCount: rootReplyCount, lastReplyAt: rootLastReplyAt, participantIds: rootParticipantIds ?? [] };
+            : {
+                replyCount: rootReplyCount,
+                lastReplyAt: rootLastReplyAt,
+                participantIds: rootParticipantIds ?? [],
+                eventSeq: rootEventSeq,
+              };
         results.set(p, { kind: 'stored', message: { ...message, root } });
         inserted++;
       } else if (row) deferred.push(p);

@@ -6,6 +6,8 @@ import type { ChatRoomsService } from '../rooms/chat-rooms.service';
 import { MessageLocks } from './message-locks';
 import { MessageViews } from './message-views';
 import { MessagesService } from './messages.service';
+import { fakeRoomEventLog } from '../../test/helpers/fake-room-event-log';
+import { unstamped } from '../../test/helpers/chat-factory';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -42,6 +44,7 @@ describe(MessagesService.name, () => {
   let writer: { write: jest.Mock };
   let limits: { consume: jest.Mock };
   let service: MessagesService;
+  let events: ReturnType<typeof fakeRoomEventLog>;
 
   beforeEach(() => {
     prisma = {
@@ -73,6 +76,11 @@ describe(MessagesService.name, () => {
     };
     rooms = { requireParticipant: jest.fn(), findOrCreateDirect: jest.fn() };
     emitter = { toRoom: jest.fn() };
+    // The logged events go out through toRoom, as ChatEmitter.roomEvents sends them.
+    (emitter as any).roomEvents = (room: string, logged: { type: string; data: object; eventSeq: number }[]) => {
+      for (const e of logged)
+        emitter.toRoom(room, e.type as 'newMessage', { ...(e.data as any), eventSeq: e.eventSeq });
+    };
     const config = new ChatConfig({
       authenticate: () => null,
       users: { findByIds: async () => [] },
@@ -82,9 +90,12 @@ describe(MessagesService.name, () => {
     typing = { stop: jest.fn().mockResolvedValue(false) };
     notifications = { dispatchOffline: jest.fn() };
     writer = {
-      write: jest.fn().mockResolvedValue({ kind: 'stored', message: { ...row(1), mentionedUserIds: [], root: null } }),
+      write: jest
+        .fn()
+        .mockResolvedValue({ kind: 'stored', message: { ...row(1), mentionedUserIds: [], eventSeq: 1, root: null } }),
     };
     limits = { consume: jest.fn().mockResolvedValue(undefined) };
+    events = fakeRoomEventLog();
     service = new MessagesService(
       prisma as PrismaService,
       rooms as unknown as ChatRoomsService,
@@ -96,6 +107,7 @@ describe(MessagesService.name, () => {
       limits as any,
       new MessageViews(prisma as PrismaService),
       new MessageLocks(config),
+      events,
     );
   });
 
@@ -153,10 +165,10 @@ describe(MessagesService.name, () => {
         threadId: null,
         mentions: [],
       });
-      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', message);
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', { ...message, eventSeq: 1 });
       expect(message).toMatchObject({ seq: 1, chatRoomId: ROOM, createdAt: '2026-01-01T00:00:01.000Z' });
       expect(typing.stop).toHaveBeenCalledWith(A, ROOM);
-      expect(notifications.dispatchOffline).toHaveBeenCalledWith(message);
+      expect(notifications.dispatchOffline).toHaveBeenCalledWith(unstamped(message));
     });
 
     it('should return the first message for a repeated clientMessageId without broadcasting', async () => {
@@ -287,7 +299,8 @@ describe(MessagesService.name, () => {
         message: {
           ...row(3, { replyToId: quoted.id, threadId: row(2).id }),
           mentionedUserIds: [B],
-          root: { replyCount: 4, lastReplyAt, participantIds: [B, A] },
+          eventSeq: 7,
+          root: { replyCount: 4, lastReplyAt, participantIds: [B, A], eventSeq: 8 },
         },
       });
       const { message } = await service.send(A, {
@@ -307,7 +320,7 @@ describe(MessagesService.name, () => {
         mentionedUserIds: [B],
       });
       expect(emitter.toRoom.mock.calls).toEqual([
-        [ROOM, 'newMessage', message],
+        [ROOM, 'newMessage', { ...message, eventSeq: 7 }],
         [
           ROOM,
           'threadUpdated',
@@ -315,6 +328,7 @@ describe(MessagesService.name, () => {
             chatRoomId: ROOM,
             messageId: row(2).id,
             thread: { replyCount: 4, lastReplyAt: lastReplyAt.toISOString(), participantIds: [B, A] },
+            eventSeq: 8,
           },
         ],
       ]);
@@ -340,7 +354,9 @@ describe(MessagesService.name, () => {
         chatRoomId: ROOM,
         messageId: root.id,
         thread: { replyCount: 2, lastReplyAt: '2026-01-05T00:00:00.000Z', participantIds: [A] },
+        eventSeq: 2,
       });
+      expect(events.logged.map((e) => e.type)).toEqual(['messageDeleted', 'threadUpdated']);
     });
 
     it('should not let a plain member delete someone else’s message', async () => {
@@ -357,7 +373,12 @@ describe(MessagesService.name, () => {
       await service.delete(B, row(1).id);
       await service.delete(B, row(1).id);
       expect(emitter.toRoom).toHaveBeenCalledTimes(1);
-      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'messageDeleted', { chatRoomId: ROOM, messageId: row(1).id });
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'messageDeleted', {
+        chatRoomId: ROOM,
+        messageId: row(1).id,
+        eventSeq: 1,
+      });
+      expect(events.logged).toHaveLength(1);
     });
 
     it('should answer NOT_FOUND for a message outside the user’s rooms', async () => {
@@ -390,6 +411,7 @@ describe(MessagesService.name, () => {
         pinnedBy: B,
         pinnedAt: pinnedAt.toISOString(),
         unpinnedBy: A,
+        eventSeq: 2,
       });
     });
   });

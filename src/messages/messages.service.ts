@@ -7,7 +7,15 @@ import { ChatConfig } from '../config/chat-config';
 import type { Message } from '../persistence/generated/prisma/client';
 import { PrismaService } from '../persistence/prisma.service';
 import { ChatEmitter } from '../realtime/chat.emitter';
-import type { Attachment, MessagePage, MessageType, MessageView } from '../contract/chat.events';
+import type {
+  Attachment,
+  MaybeStamped,
+  MessageDeletedEvent,
+  MessagePage,
+  MessageType,
+  MessageView,
+  Stamped,
+} from '../contract/chat.events';
 import { NotificationsService } from '../notifications/notifications.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { ChatRoomsService, directKey } from '../rooms/chat-rooms.service';
@@ -16,6 +24,7 @@ import { toMessageResponse, type MessageExtras } from './message.mapper';
 import { MessageLocks } from './message-locks';
 import { MessageViews } from './message-views';
 import { MessageWriter } from './message-writer';
+import { RoomEventLog, type NewRoomEvent } from '../events/room-event-log';
 
 export const DEFAULT_PAGE_SIZE = 50;
 
@@ -40,7 +49,8 @@ export interface SendMessageInput {
 export const MAX_MENTIONS = 50;
 
 export interface SendResult {
-  message: MessageView;
+  /** With the eventSeq of its newMessage event (also for a repeated clientMessageId: the first message's). */
+  message: Stamped<MessageView>;
   /** False when `clientMessageId` repeated an earlier send: the first message is returned, nothing is broadcast. */
   created: boolean;
 }
@@ -66,6 +76,7 @@ export class MessagesService {
     private readonly limits: RateLimitService,
     private readonly views: MessageViews,
     private readonly locks: MessageLocks,
+    private readonly events: RoomEventLog,
   ) {}
 
   /**
@@ -118,7 +129,13 @@ export class MessagesService {
       mentions,
     });
     if (result.kind === 'duplicate')
-      return { message: await this.views.view(result.message, senderId), created: false };
+      return {
+        message: {
+          ...(await this.views.view(result.message, senderId)),
+          eventSeq: await this.events.eventSeqOf(result.message.chatRoomId, result.message.id),
+        },
+        created: false,
+      };
     if (result.kind === 'refused') {
       // Nothing stored: the room is unknown or the sender is not in it; say which.
       await this.rooms.requireParticipant(senderId, chatRoomId);
@@ -128,17 +145,19 @@ export class MessagesService {
     }
     const stored = result.message;
     const message = toMessageResponse(stored, { quoted, mentionedUserIds: stored.mentionedUserIds });
-    this.emitter.toRoom(chatRoomId, 'newMessage', message);
+    const eventSeq = stored.eventSeq ?? (await this.events.eventSeqOf(chatRoomId, stored.id));
+    this.emitter.toRoom(chatRoomId, 'newMessage', { ...message, eventSeq });
     if (stored.threadId && stored.root) {
       this.emitter.toRoom(chatRoomId, 'threadUpdated', {
         chatRoomId,
         messageId: stored.threadId,
         thread: threadSummaryOf(stored.root),
+        eventSeq: stored.root.eventSeq,
       });
     }
     this.typing.stop(senderId, chatRoomId).catch(() => undefined);
     this.notifications.dispatchOffline(message);
-    return { message, created: true };
+    return { message: { ...message, eventSeq }, created: true };
   }
 
   /**
@@ -192,28 +211,37 @@ export class MessagesService {
     return quoted;
   }
 
-  async edit(userId: string, messageId: string, rawContent: string): Promise<MessageView> {
+  async edit(userId: string, messageId: string, rawContent: string): Promise<Stamped<MessageView>> {
     const message = await this.requireVisible(userId, messageId);
     if (message.senderId !== userId) throw AppError.forbidden('Only the sender can edit a message');
     if (message.deletedAt) throw AppError.conflict('The message was deleted');
     refuseUnstorable({ content: rawContent });
     const content = this.checkContent(rawContent, (message.attachments as unknown[]).length > 0);
-    const updated = await this.prisma.message.update({
-      where: { id: messageId },
-      data: { content, editedAt: new Date() },
+    const { view, eventSeq } = await this.prisma.$transaction(async (tx) => {
+      // The room row first (see RoomEventLog), then the message; the view is read after both, so it holds exactly
+      // the reactions and pin whose events come before this one.
+      await this.events.lock(tx, message.chatRoomId);
+      const { count } = await tx.message.updateMany({
+        where: { id: messageId, deletedAt: null },
+        data: { content, editedAt: new Date() },
+      });
+      if (count === 0) throw AppError.conflict('The message was deleted');
+      // A broadcast has no single viewer: `me` is false in it, and the editor's ack says the same as the room sees.
+      const view = await this.views.view(await tx.message.findUniqueOrThrow({ where: { id: messageId } }), null, tx);
+      return { view, eventSeq: await this.events.appendOne(tx, message.chatRoomId, 'messageUpdated', view) };
     });
-    // A broadcast has no single viewer: `me` is false in it, and the editor's ack says the same as the room sees.
-    const view = await this.views.view(updated, null);
-    this.emitter.toRoom(updated.chatRoomId, 'messageUpdated', view);
-    return view;
+    const stamped = { ...view, eventSeq };
+    this.emitter.toRoom(message.chatRoomId, 'messageUpdated', stamped);
+    return stamped;
   }
 
   /**
    * Soft delete: the seq stays (history has no holes), content, attachments
    * and reactions are cleared, and a pin is removed (`messageUnpinned`).
-   * Repeating it is harmless.
+   * Repeating it is harmless. The answer has the eventSeq of its
+   * messageDeleted event; none when it had been deleted already.
    */
-  async delete(userId: string, messageId: string): Promise<{ chatRoomId: string; messageId: string }> {
+  async delete(userId: string, messageId: string): Promise<MaybeStamped<MessageDeletedEvent>> {
     const message = await this.requireVisible(userId, messageId);
     const result = { chatRoomId: message.chatRoomId, messageId };
     if (message.senderId !== userId) {
@@ -224,14 +252,15 @@ export class MessagesService {
     }
     if (message.deletedAt) return result;
     // Under the locks that reacting and pinning take: neither can slip in after the clearing.
-    const { count, pin, root } = await this.prisma.$transaction(async (tx) => {
+    const logged = await this.prisma.$transaction(async (tx) => {
       await this.locks.pins.lock(tx, message.chatRoomId);
       await this.locks.reactions.lock(tx, messageId);
+      await this.events.lock(tx, message.chatRoomId);
       const { count } = await tx.message.updateMany({
         where: { id: messageId, deletedAt: null },
         data: { deletedAt: new Date(), content: '', attachments: [] },
       });
-      if (count === 0) return { count, pin: null, root: null };
+      if (count === 0) return [];
       await tx.messageReaction.deleteMany({ where: { messageId } });
       await tx.messageMention.deleteMany({ where: { messageId } });
       const pin = await tx.pinnedMessage.findUnique({ where: { messageId } });
@@ -244,30 +273,30 @@ export class MessagesService {
             select: { threadReplyCount: true, threadLastReplyAt: true, threadParticipantIds: true },
           })
         : null;
-      return { count, pin, root };
-    });
-    if (count === 0) return result;
-    this.emitter.toRoom(message.chatRoomId, 'messageDeleted', result);
-    if (message.threadId && root) {
-      this.emitter.toRoom(message.chatRoomId, 'threadUpdated', {
-        chatRoomId: message.chatRoomId,
-        messageId: message.threadId,
-        thread: threadSummaryOf({
+      const events: NewRoomEvent[] = [{ type: 'messageDeleted', data: result }];
+      if (message.threadId && root) {
+        const thread = threadSummaryOf({
           replyCount: root.threadReplyCount,
           lastReplyAt: root.threadLastReplyAt,
           participantIds: root.threadParticipantIds,
-        }),
-      });
-    }
-    if (pin) {
-      this.emitter.toRoom(message.chatRoomId, 'messageUnpinned', {
-        ...result,
-        pinnedBy: pin.pinnedBy,
-        pinnedAt: pin.pinnedAt.toISOString(),
-        unpinnedBy: userId,
-      });
-    }
-    return result;
+        });
+        events.push({ type: 'threadUpdated', data: { ...result, messageId: message.threadId, thread } });
+      }
+      if (pin) {
+        const unpinned = {
+          ...result,
+          pinnedBy: pin.pinnedBy,
+          pinnedAt: pin.pinnedAt.toISOString(),
+          unpinnedBy: userId,
+        };
+        events.push({ type: 'messageUnpinned', data: unpinned });
+      }
+      return this.events.appendAll(tx, message.chatRoomId, events);
+    });
+    // messageDeleted, then threadUpdated (a reply) and messageUnpinned (a pinned message), as logged; nothing when
+    // it was deleted meanwhile.
+    this.emitter.roomEvents(message.chatRoomId, logged);
+    return logged.length > 0 ? { ...result, eventSeq: logged[0].eventSeq } : result;
   }
 
   /**

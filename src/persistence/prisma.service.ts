@@ -17,7 +17,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   /** A chat table for `$queryRaw`: `"chat"."Message"` (raw SQL is not qualified by Prisma). */
   table(
-    name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'MessageMention' | 'UserState' | 'UserBlock',
+    name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'MessageMention' | 'RoomEvent' | 'UserState' | 'UserBlock',
   ): Prisma.Sql {
     return Prisma.raw(this.database.table(name));
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
-import type { MessagePinEvent, MessageView } from '../contract/chat.events';
+import type { MaybeStamped, MessageDeletedEvent, MessagePinEvent, MessageView } from '../contract/chat.events';
+import { RoomEventLog } from '../events/room-event-log';
 import { MessageLocks } from '../messages/message-locks';
 import { MessageViews } from '../messages/message-views';
 import { MessagesService } from '../messages/messages.service';
@@ -13,7 +14,8 @@ import { ChatRoomsService } from '../rooms/chat-rooms.service';
 export const MAX_PINS_PER_ROOM = 50;
 
 export interface PinResult {
-  pin: MessagePinEvent;
+  /** With its eventSeq when it was pinned now. */
+  pin: MaybeStamped<MessagePinEvent>;
   /** False when the message was already pinned: the existing pin, nothing broadcast. */
   created: boolean;
 }
@@ -40,6 +42,7 @@ export class PinsService {
     private readonly views: MessageViews,
     private readonly emitter: ChatEmitter,
     private readonly locks: MessageLocks,
+    private readonly events: RoomEventLog,
   ) {}
 
   async pin(userId: string, messageId: string): Promise<PinResult> {
@@ -52,7 +55,7 @@ export class PinsService {
       const current = await tx.message.findUnique({ where: { id: message.id }, select: { deletedAt: true } });
       if (!current || current.deletedAt) throw AppError.conflict('The message was deleted');
       const existing = await tx.pinnedMessage.findUnique({ where: { messageId: message.id } });
-      if (existing) return { pin: existing, created: false };
+      if (existing) return { pin: existing, created: false, eventSeq: null };
       const count = await tx.pinnedMessage.count({ where: { chatRoomId: message.chatRoomId } });
       if (count >= MAX_PINS_PER_ROOM) {
         throw new AppError(ErrorCode.LIMIT_REACHED, `A room can have at most ${MAX_PINS_PER_ROOM} pinned messages`, {
@@ -62,26 +65,30 @@ export class PinsService {
       const pin = await tx.pinnedMessage.create({
         data: { messageId: message.id, chatRoomId: message.chatRoomId, pinnedBy: userId },
       });
-      return { pin, created: true };
+      const eventSeq = await this.events.appendOne(tx, message.chatRoomId, 'messagePinned', toPinEvent(pin));
+      return { pin, created: true, eventSeq };
     });
-    const pin = toPinEvent(result.pin);
-    if (result.created) this.emitter.toRoom(message.chatRoomId, 'messagePinned', pin);
-    return { pin, created: result.created };
+    if (result.eventSeq === null) return { pin: toPinEvent(result.pin), created: false };
+    const pin = { ...toPinEvent(result.pin), eventSeq: result.eventSeq };
+    this.emitter.toRoom(message.chatRoomId, 'messagePinned', pin);
+    return { pin, created: true };
   }
 
   /** Unpinning a message that is not pinned is harmless. */
-  async unpin(userId: string, messageId: string): Promise<{ chatRoomId: string; messageId: string }> {
+  async unpin(userId: string, messageId: string): Promise<MaybeStamped<MessageDeletedEvent>> {
     const message = await this.requirePinner(userId, messageId);
     const result = { chatRoomId: message.chatRoomId, messageId: message.id };
-    const removed = await this.prisma.$transaction(async (tx) => {
+    const logged = await this.prisma.$transaction(async (tx) => {
       await this.locks.pins.lock(tx, message.chatRoomId);
       const pin = await tx.pinnedMessage.findUnique({ where: { messageId: message.id } });
-      if (pin) await tx.pinnedMessage.delete({ where: { messageId: message.id } });
-      return pin;
+      if (!pin) return [];
+      await tx.pinnedMessage.delete({ where: { messageId: message.id } });
+      return this.events.appendAll(tx, message.chatRoomId, [
+        { type: 'messageUnpinned', data: { ...toPinEvent(pin), unpinnedBy: userId } },
+      ]);
     });
-    if (removed)
-      this.emitter.toRoom(message.chatRoomId, 'messageUnpinned', { ...toPinEvent(removed), unpinnedBy: userId });
-    return result;
+    this.emitter.roomEvents(message.chatRoomId, logged);
+    return logged.length > 0 ? { ...result, eventSeq: logged[0].eventSeq } : result;
   }
 
   /** The room's pinned messages, newest pin first, as the viewer sees them. */

@@ -7,6 +7,7 @@ import type { ChatEmitter } from '../realtime/chat.emitter';
 import type { ChatUsersService } from '../users/chat-users.service';
 import { encodeCursor } from './reaction-cursor';
 import { MAX_EMOJI_PER_MESSAGE, ReactionsService } from './reactions.service';
+import { fakeRoomEventLog } from '../../test/helpers/fake-room-event-log';
 
 const A = 'ann';
 const ROOM = '00000000-0000-4000-8000-0000000000f1';
@@ -49,6 +50,7 @@ describe(ReactionsService.name, () => {
       emitter as unknown as ChatEmitter,
       users as unknown as ChatUsersService,
       new MessageLocks(config),
+      fakeRoomEventLog(),
     );
   });
 
@@ -56,14 +58,14 @@ describe(ReactionsService.name, () => {
     it('should store a new reaction after locking the message, and broadcast reactionAdded', async () => {
       const result = await service.add(A, MESSAGE, '👍');
       const event = { chatRoomId: ROOM, messageId: MESSAGE, userId: A, emoji: '👍' };
-      expect(result).toEqual({ reaction: event, created: true });
+      expect(result).toEqual({ reaction: { ...event, eventSeq: 1 }, created: true });
       expect(prisma.$executeRaw.mock.invocationCallOrder[0]).toBeLessThan(
         prisma.messageReaction.groupBy.mock.invocationCallOrder[0],
       );
       expect(prisma.messageReaction.create).toHaveBeenCalledWith({
         data: { messageId: MESSAGE, emoji: '👍', userId: A },
       });
-      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'reactionAdded', event);
+      expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'reactionAdded', { ...event, eventSeq: 1 });
     });
 
     it('should store and broadcast nothing when the user already reacted with that emoji', async () => {
@@ -126,6 +128,7 @@ describe(ReactionsService.name, () => {
         messageId: MESSAGE,
         userId: A,
         emoji: '👍',
+        eventSeq: 1,
       });
     });
   });

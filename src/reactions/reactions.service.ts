@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error';
-import type { ReactionEvent, ReactionPage } from '../contract/chat.events';
+import type { MaybeStamped, ReactionEvent, ReactionPage } from '../contract/chat.events';
+import { RoomEventLog } from '../events/room-event-log';
 import { MessageLocks } from '../messages/message-locks';
 import { MessagesService } from '../messages/messages.service';
 import { PrismaService } from '../persistence/prisma.service';
@@ -14,7 +15,8 @@ export const MAX_EMOJI_PER_MESSAGE = 50;
 export const DEFAULT_REACTIONS_PAGE = 50;
 
 export interface AddReactionResult {
-  reaction: ReactionEvent;
+  /** With its eventSeq when it was stored now. */
+  reaction: MaybeStamped<ReactionEvent>;
   /** False when the user had already reacted so: nothing stored, nothing broadcast. */
   created: boolean;
 }
@@ -37,6 +39,7 @@ export class ReactionsService {
     private readonly emitter: ChatEmitter,
     private readonly users: ChatUsersService,
     private readonly locks: MessageLocks,
+    private readonly events: RoomEventLog,
   ) {}
 
   async add(userId: string, messageId: string, emoji: string): Promise<AddReactionResult> {
@@ -45,12 +48,12 @@ export class ReactionsService {
     if (message.deletedAt) throw AppError.conflict('The message was deleted');
     const reaction: ReactionEvent = { chatRoomId: message.chatRoomId, messageId: message.id, userId, emoji };
     // The count and the insert are serialized per message, so racing adds of new emoji cannot pass the cap.
-    const created = await this.prisma.$transaction(async (tx) => {
+    const eventSeq = await this.prisma.$transaction(async (tx) => {
       await this.locks.reactions.lock(tx, message.id);
       const current = await tx.message.findUnique({ where: { id: message.id }, select: { deletedAt: true } });
       if (!current || current.deletedAt) throw AppError.conflict('The message was deleted');
       const key = { messageId_emoji_userId: { messageId: message.id, emoji, userId } };
-      if (await tx.messageReaction.findUnique({ where: key })) return false;
+      if (await tx.messageReaction.findUnique({ where: key })) return null;
       const used = await tx.messageReaction.findFirst({
         where: { messageId: message.id, emoji },
         select: { emoji: true },
@@ -66,22 +69,24 @@ export class ReactionsService {
         }
       }
       await tx.messageReaction.create({ data: { messageId: message.id, emoji, userId } });
-      return true;
+      return this.events.appendOne(tx, message.chatRoomId, 'reactionAdded', reaction);
     });
-    if (created) this.emitter.toRoom(message.chatRoomId, 'reactionAdded', reaction);
-    return { reaction, created };
+    if (eventSeq !== null) this.emitter.toRoom(message.chatRoomId, 'reactionAdded', { ...reaction, eventSeq });
+    return { reaction: eventSeq === null ? reaction : { ...reaction, eventSeq }, created: eventSeq !== null };
   }
 
   /** Removing a reaction that is not there (or of a deleted message, whose reactions are gone) is harmless. */
-  async remove(userId: string, messageId: string, emoji: string): Promise<ReactionEvent> {
+  async remove(userId: string, messageId: string, emoji: string): Promise<MaybeStamped<ReactionEvent>> {
     checkEmoji(emoji);
     const message = await this.messages.requireVisible(userId, messageId);
     const reaction: ReactionEvent = { chatRoomId: message.chatRoomId, messageId: message.id, userId, emoji };
-    const { count } = await this.prisma.messageReaction.deleteMany({
-      where: { messageId: message.id, emoji, userId },
+    const eventSeq = await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.messageReaction.deleteMany({ where: { messageId: message.id, emoji, userId } });
+      return count > 0 ? this.events.appendOne(tx, message.chatRoomId, 'reactionRemoved', reaction) : null;
     });
-    if (count > 0) this.emitter.toRoom(message.chatRoomId, 'reactionRemoved', reaction);
-    return reaction;
+    if (eventSeq === null) return reaction;
+    this.emitter.toRoom(message.chatRoomId, 'reactionRemoved', { ...reaction, eventSeq });
+    return { ...reaction, eventSeq };
   }
 
   /** Who reacted to a message with `emoji`, oldest first, with names from the host's directory. */

@@ -1,10 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { MembershipChange, roomChannel, ServerToClientEvents, userChannel } from '../contract/chat.events';
+import {
+  MembershipChange,
+  MessageDeletedEvent,
+  roomChannel,
+  RoomEventType,
+  ServerToClientEvents,
+  userChannel,
+} from '../contract/chat.events';
 import type { ChatNamespace } from './chat-socket';
 
 export type { ChatNamespace };
 type EventName = keyof ServerToClientEvents;
 type EventArgs<E extends EventName> = Parameters<ServerToClientEvents[E]>;
+
+/** A room event as appended to the log: its live payload is `data` with `eventSeq`. */
+export interface LoggedRoomEvent {
+  type: RoomEventType;
+  data: unknown;
+  eventSeq: number;
+}
 
 /**
  * The one way services reach sockets. Whether a change came over REST, the
@@ -28,6 +42,14 @@ export class ChatEmitter {
 
   toRoom<E extends EventName>(chatRoomId: string, event: E, ...args: EventArgs<E>): void {
     this.namespace?.to(roomChannel(chatRoomId)).emit(event, ...args);
+  }
+
+  /** Logged room events (RoomEventLog), in order, each with its eventSeq; `alsoTo`: users who left with the last. */
+  roomEvents(chatRoomId: string, events: LoggedRoomEvent[], alsoTo: string[] = []): void {
+    const to = [roomChannel(chatRoomId), ...alsoTo.map(userChannel)];
+    for (const { type, data, eventSeq } of events) {
+      this.namespace?.to(to).emit(type as 'messageDeleted', { ...(data as MessageDeletedEvent), eventSeq });
+    }
   }
 
   /** To the room's sockets except those of `userId` (typing, presence: not echoed to oneself). */

@@ -51,6 +51,7 @@ export function toChatRoomResponse(
       room.participants.find((p) => p.userId === viewerId),
     ),
     unreadMentionCount,
+    lastEventSeq: room.lastEventSeq,
     mutedUntil: mutedUntil(room.participants.find((p) => p.userId === viewerId)),
   };
 }

@@ -7,6 +7,7 @@ import { ChatUsersService } from '../users/chat-users.service';
 import type { RoomWithParticipants } from './chat-room.mapper';
 import { unreadCount } from './chat-room.mapper';
 import { ChatRoomViews } from './chat-room-views';
+import { fakeRoomEventLog } from '../../test/helpers/fake-room-event-log';
 import { ChatRoomsService, directKey } from './chat-rooms.service';
 
 // The host's user ids: opaque strings.
@@ -24,6 +25,7 @@ function participant(userId: string, role: 'OWNER' | 'ADMIN' | 'MEMBER', joinedM
     joinedAt: new Date(Date.UTC(2026, 0, 1, 0, joinedMinute)),
     lastReadSeq: 0,
     lastDeliveredSeq: 0,
+    joinedEventSeq: 0,
     mutedUntil: null as Date | null,
   };
 }
@@ -45,6 +47,7 @@ function room(
     name: type === 'GROUP' ? 'Team' : null,
     directKey: null,
     lastSeq,
+    lastEventSeq: 0,
     lastMessageAt: null,
     createdAt: at,
     updatedAt: at,
@@ -56,7 +59,8 @@ describe(ChatRoomsService.name, () => {
   let prisma: any;
   let tx: any;
   let directory: { findByIds: jest.Mock<Promise<ChatUserProfile[]>, [string[]]> };
-  let emitter: Record<'toRoom' | 'toUsers' | 'toRoomAndUsers' | 'joinRoom' | 'leaveRoom', jest.Mock>;
+  let emitter: Record<'toRoom' | 'toUsers' | 'toRoomAndUsers' | 'roomEvents' | 'joinRoom' | 'leaveRoom', jest.Mock>;
+  let events: ReturnType<typeof fakeRoomEventLog>;
   /** Every broadcast, as socket.io serializes it: once per emitter call, whatever the number of recipients. */
   let sent: { event: string; to: unknown; bytes: number }[];
   let service: ChatRoomsService;
@@ -77,11 +81,18 @@ describe(ChatRoomsService.name, () => {
     tx = {
       $queryRaw: jest.fn().mockResolvedValue([{ id: ROOM }]),
       $executeRaw: jest.fn().mockResolvedValue(1),
-      chatRoom: { findUniqueOrThrow: jest.fn(), create: jest.fn() },
+      chatRoom: {
+        findUniqueOrThrow: jest.fn(),
+        create: jest.fn(),
+        updateManyAndReturn: jest.fn().mockResolvedValue([{ updatedAt: new Date(Date.UTC(2026, 0, 2)) }]),
+      },
       chatRoomParticipant: {
         delete: jest.fn(),
         update: jest.fn(),
         createMany: jest.fn(),
+        createManyAndReturn: jest.fn(async ({ data }: { data: object[] }) =>
+          data.map((row) => ({ joinedAt: new Date(Date.UTC(2026, 0, 3)), mutedUntil: null, ...row })),
+        ),
         groupBy: jest.fn().mockResolvedValue([]),
       },
     };
@@ -113,9 +124,19 @@ describe(ChatRoomsService.name, () => {
       toRoom: jest.fn(record('toRoom')),
       toUsers: jest.fn(record('toUsers')),
       toRoomAndUsers: jest.fn(record('toRoomAndUsers')),
+      // As ChatEmitter.roomEvents sends them: to the room (and `alsoTo`), one emit per event.
+      roomEvents: jest.fn(
+        (to: string, logged: { type: string; data: object; eventSeq: number }[], alsoTo: string[] = []) => {
+          for (const { type, data, eventSeq } of logged) {
+            if (alsoTo.length > 0) emitter.toRoomAndUsers(to, alsoTo, type, { ...data, eventSeq });
+            else emitter.toRoom(to, type, { ...data, eventSeq });
+          }
+        },
+      ),
       joinRoom: jest.fn(),
       leaveRoom: jest.fn(),
     };
+    events = fakeRoomEventLog();
     service = build({ maxRoomParticipants: 3, maxRoomsPerUser: 2 });
   });
 
@@ -139,6 +160,7 @@ describe(ChatRoomsService.name, () => {
       views,
       config,
       blocks,
+      events,
     );
   }
 
@@ -280,6 +302,7 @@ describe(ChatRoomsService.name, () => {
         chatRoomId: ROOM,
         userId: B,
         removedBy: A,
+        eventSeq: 1,
       });
       expect(emitter.leaveRoom).toHaveBeenCalledWith([B], ROOM);
     });
@@ -321,7 +344,7 @@ describe(ChatRoomsService.name, () => {
         code: 'CONFLICT',
         details: { userIds: [B] },
       });
-      expect(tx.chatRoomParticipant.createMany).not.toHaveBeenCalled();
+      expect(tx.chatRoomParticipant.createManyAndReturn).not.toHaveBeenCalled();
     });
 
     it('should start newcomers with the existing history marked read', async () => {
@@ -330,14 +353,17 @@ describe(ChatRoomsService.name, () => {
         room('GROUP', [participant(A, 'OWNER'), participant(B, 'MEMBER')], 42),
       );
       await service.addParticipants(A, ROOM, [B]);
-      expect(tx.chatRoomParticipant.createMany).toHaveBeenCalledWith({
-        data: [{ chatRoomId: ROOM, userId: B, role: 'MEMBER', lastReadSeq: 42, lastDeliveredSeq: 42 }],
+      expect(tx.chatRoomParticipant.createManyAndReturn).toHaveBeenCalledWith({
+        data: [
+          { chatRoomId: ROOM, userId: B, role: 'MEMBER', lastReadSeq: 42, lastDeliveredSeq: 42, joinedEventSeq: 1 },
+        ],
       });
       expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'participantsAdded', {
         chatRoomId: ROOM,
         userIds: [B],
         participants: [{ userId: B, name: `User ${B}`, avatarUrl: null, role: 'MEMBER', joinedAt: expect.any(String) }],
         addedBy: A,
+        eventSeq: 1,
       });
       expect(emitter.joinRoom).toHaveBeenCalledWith([B], ROOM);
     });
@@ -359,7 +385,7 @@ describe(ChatRoomsService.name, () => {
         code: 'LIMIT_REACHED',
         details: { userIds: [C], limit: 2 },
       });
-      expect(tx.chatRoomParticipant.createMany).not.toHaveBeenCalled();
+      expect(tx.chatRoomParticipant.createManyAndReturn).not.toHaveBeenCalled();
       expect(sent).toEqual([]);
     });
   });
@@ -377,6 +403,7 @@ describe(ChatRoomsService.name, () => {
         updatedAt: '2026-01-02T00:00:00.000Z',
         updatedBy: A,
         name: 'Renamed',
+        eventSeq: 1,
       });
       expect(sent).toEqual([{ event: 'chatRoomUpdated', to: ROOM, bytes: expect.any(Number) }]);
       expect(sent[0].bytes).toBeLessThan(200);
@@ -384,9 +411,9 @@ describe(ChatRoomsService.name, () => {
 
     it('should broadcast nothing for a rename to the current name', async () => {
       stored(room('GROUP', crowd(3)));
-      prisma.chatRoom.updateManyAndReturn.mockResolvedValue([]);
+      tx.chatRoom.updateManyAndReturn.mockResolvedValue([]);
       await service.update(A, ROOM, 'Team');
-      expect(prisma.chatRoom.updateManyAndReturn).toHaveBeenCalledWith(
+      expect(tx.chatRoom.updateManyAndReturn).toHaveBeenCalledWith(
         expect.objectContaining({ where: { id: ROOM, name: { not: 'Team' } } }),
       );
       expect(sent).toEqual([]);
@@ -402,6 +429,7 @@ describe(ChatRoomsService.name, () => {
           updatedAt: '2026-01-01T00:00:00.000Z',
           updatedBy: A,
           roles: [{ userId: 'member-0', role: 'OWNER' }],
+          eventSeq: 2,
         });
         expect(sent.map((m) => m.event)).toEqual(['participantRemoved', 'chatRoomUpdated']);
         for (const m of sent) expect(m.bytes).toBeLessThan(200);

@@ -8,8 +8,9 @@ import { isUniqueViolation } from '../persistence/prisma-errors';
 import { PrismaService } from '../persistence/prisma.service';
 import { ChatEmitter } from '../realtime/chat.emitter';
 import { ChatUsersService } from '../users/chat-users.service';
-import { RoomWithParticipants } from './chat-room.mapper';
+import { RoomWithParticipants, toParticipantResponse } from './chat-room.mapper';
 import { ChatRoomViews } from './chat-room-views';
+import { RoomEventLog, type NewRoomEvent } from '../events/room-event-log';
 import { GroupQuota } from './group-quota';
 import type { CreateChatRoomDto } from './dto/chat-room.dto';
 
@@ -45,6 +46,7 @@ export class ChatRoomsService {
     private readonly views: ChatRoomViews,
     private readonly config: ChatConfig,
     private readonly blocks: BlocksService,
+    private readonly events: RoomEventLog,
   ) {
     this.quota = new GroupQuota(config.schema, config.limits.maxRoomsPerUser);
   }
@@ -136,9 +138,10 @@ export class ChatRoomsService {
   }
 
   /** The user's rooms, most recently active first. */
-  async listForUser(userId: string): Promise<ChatRoomView[]> {
+  /** The user's rooms (only `chatRoomIds` among them, when given), most recently active first. */
+  async listForUser(userId: string, chatRoomIds?: string[]): Promise<ChatRoomView[]> {
     const rooms = await this.prisma.chatRoom.findMany({
-      where: { participants: { some: { userId } } },
+      where: { participants: { some: { userId } }, ...(chatRoomIds && { id: { in: chatRoomIds } }) },
       include: withParticipants,
     });
     return (await this.views.views(rooms, userId)).sort((a, b) => activity(b).localeCompare(activity(a)));
@@ -210,29 +213,31 @@ export class ChatRoomsService {
   }
 
   async leave(userId: string, chatRoomId: string): Promise<{ chatRoomId: string }> {
-    const { heir, updatedAt } = await this.inRoomTransaction(chatRoomId, async (tx, room) => {
+    const logged = await this.inRoomTransaction(chatRoomId, async (tx, room) => {
       const me = this.participantOf(room, userId);
       this.assertGroup(room, 'You cannot leave a DIRECT room');
       await tx.chatRoomParticipant.delete({ where: { chatRoomId_userId: { chatRoomId, userId } } });
-      return { heir: await this.keepAnOwner(tx, room, me), updatedAt: room.updatedAt };
+      const heir = await this.keepAnOwner(tx, room, me);
+      const events: NewRoomEvent[] = [{ type: 'participantRemoved', data: { chatRoomId, userId, removedBy: userId } }];
+      if (heir) {
+        const roles = [{ userId: heir, role: 'OWNER' as const }];
+        const data = { chatRoomId, updatedAt: room.updatedAt.toISOString(), updatedBy: userId, roles };
+        events.push({ type: 'chatRoomUpdated', data });
+      }
+      return this.events.appendAll(tx, chatRoomId, events);
     });
-    this.emitter.toRoomAndUsers(chatRoomId, [userId], 'participantRemoved', { chatRoomId, userId, removedBy: userId });
+    // The leaver hears of their own removal (its sockets then leave the room), not of the new owner.
+    this.emitter.roomEvents(chatRoomId, logged.slice(0, 1), [userId]);
     this.emitter.leaveRoom([userId], chatRoomId);
-    if (heir) {
-      this.emitter.toRoom(chatRoomId, 'chatRoomUpdated', {
-        chatRoomId,
-        updatedAt: updatedAt.toISOString(),
-        updatedBy: userId,
-        roles: [{ userId: heir, role: 'OWNER' }],
-      });
-    }
+    this.emitter.roomEvents(chatRoomId, logged.slice(1));
     return { chatRoomId };
   }
 
   async addParticipants(actorId: string, chatRoomId: string, userIds: string[]): Promise<ChatRoomView> {
     // Before the transaction: the host's directory may use the same (embedded, single-connection) database.
     await this.blocks.assertReachable(actorId, userIds);
-    await this.inRoomTransaction(chatRoomId, async (tx, room) => {
+    const profiles = await this.users.profiles(userIds);
+    const logged = await this.inRoomTransaction(chatRoomId, async (tx, room) => {
       const actor = this.participantOf(room, actorId);
       this.assertGroup(room, 'DIRECT rooms have fixed participants');
       if (!canManage(actor)) throw AppError.forbidden('Only the owner or an admin can add participants');
@@ -243,21 +248,26 @@ export class ChatRoomsService {
       this.assertRoomSize(room.participants.length + userIds.length);
       // Through `tx`: the embedded database has one connection, held by this transaction.
       await this.quota.reserve(tx, userIds);
-      // Newcomers start with the history marked read: no flood of unread for old messages.
-      await tx.chatRoomParticipant.createMany({
+      // Newcomers start with the history marked read: no flood of unread for old messages. Their membership
+      // starts at the participantsAdded event (the room row is locked: it is the room's next one).
+      const rows = await tx.chatRoomParticipant.createManyAndReturn({
         data: userIds.map((id) => ({
           chatRoomId,
           userId: id,
           role: 'MEMBER' as const,
           lastReadSeq: room.lastSeq,
           lastDeliveredSeq: room.lastSeq,
+          joinedEventSeq: room.lastEventSeq + 1,
         })),
       });
+      const byUser = new Map(rows.map((r) => [r.userId, r]));
+      const participants = userIds.map((id) => toParticipantResponse(byUser.get(id)!, profiles));
+      const data = { chatRoomId, userIds, participants, addedBy: actorId };
+      return this.events.appendAll(tx, chatRoomId, [{ type: 'participantsAdded', data }]);
     });
     const room = await this.loadRoom(chatRoomId);
     // The room hears of the newcomers only (O(added)); the newcomers, whose sockets join after it, get the whole room.
-    const participants = await this.views.participants(room, userIds);
-    this.emitter.toRoom(chatRoomId, 'participantsAdded', { chatRoomId, userIds, participants, addedBy: actorId });
+    this.emitter.roomEvents(chatRoomId, logged);
     await this.views.announce(room, userIds);
     return this.views.view(room, actorId);
   }
@@ -268,7 +278,7 @@ export class ChatRoomsService {
    * allowed to anyone; otherwise owners remove anyone, admins members only.
    */
   async removeParticipant(actorId: string, chatRoomId: string, userId: string): Promise<ChatRoomView> {
-    await this.inRoomTransaction(chatRoomId, async (tx, room) => {
+    const logged = await this.inRoomTransaction(chatRoomId, async (tx, room) => {
       const actor = this.participantOf(room, actorId);
       this.assertGroup(room, 'DIRECT rooms have fixed participants');
       const target = room.participants.find((p) => p.userId === userId);
@@ -282,8 +292,10 @@ export class ChatRoomsService {
           throw AppError.forbidden('An admin can remove members only');
       }
       await tx.chatRoomParticipant.delete({ where: { chatRoomId_userId: { chatRoomId, userId } } });
+      const data = { chatRoomId, userId, removedBy: actorId };
+      return this.events.appendAll(tx, chatRoomId, [{ type: 'participantRemoved', data }]);
     });
-    this.emitter.toRoomAndUsers(chatRoomId, [userId], 'participantRemoved', { chatRoomId, userId, removedBy: actorId });
+    this.emitter.roomEvents(chatRoomId, logged, [userId]);
     this.emitter.leaveRoom([userId], chatRoomId);
     return this.views.view(await this.loadRoom(chatRoomId), actorId);
   }
@@ -293,19 +305,18 @@ export class ChatRoomsService {
     const actor = await this.requireParticipant(actorId, chatRoomId);
     if (actor.roomType !== 'GROUP') throw AppError.forbidden('DIRECT rooms have no name');
     if (!canManage(actor)) throw AppError.forbidden('Only the owner or an admin can rename the room');
-    const renamed = await this.prisma.chatRoom.updateManyAndReturn({
-      where: { id: chatRoomId, name: { not: name } },
-      data: { name },
-      select: { updatedAt: true },
-    });
-    if (renamed.length > 0) {
-      this.emitter.toRoom(chatRoomId, 'chatRoomUpdated', {
-        chatRoomId,
-        updatedAt: renamed[0].updatedAt.toISOString(),
-        updatedBy: actorId,
-        name,
+    const logged = await this.prisma.$transaction(async (tx) => {
+      if (!(await this.events.lock(tx, chatRoomId))) return [];
+      const renamed = await tx.chatRoom.updateManyAndReturn({
+        where: { id: chatRoomId, name: { not: name } },
+        data: { name },
+        select: { updatedAt: true },
       });
-    }
+      if (renamed.length === 0) return [];
+      const data = { chatRoomId, updatedAt: renamed[0].updatedAt.toISOString(), updatedBy: actorId, name };
+      return this.events.appendAll(tx, chatRoomId, [{ type: 'chatRoomUpdated', data }]);
+    });
+    this.emitter.roomEvents(chatRoomId, logged);
     return this.getForUser(actorId, chatRoomId);
   }
 

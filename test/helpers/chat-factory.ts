@@ -4,6 +4,7 @@ import type {
   ErrorBody,
   MessageView,
   ParticipantRole,
+  Stamped,
   ServerToClientEvents,
 } from '../../src/contract/chat.events';
 import { registerUser } from './http';
@@ -40,7 +41,7 @@ export function createGroup(owner: ChatUser, members: ChatUser[], name = 'Team')
 }
 
 /** Sends a text message through the socket and returns the stored message. */
-export function sendText(user: ChatUser, chatRoomId: string, content: string): Promise<MessageView> {
+export function sendText(user: ChatUser, chatRoomId: string, content: string): Promise<Stamped<MessageView>> {
   return requestOk(user.socket, 'sendMessage', { chatRoomId, content });
 }
 
@@ -142,3 +143,9 @@ export const inRoom =
   (chatRoomId: string) =>
   (payload: { chatRoomId?: string; id?: string }): boolean =>
     (payload.chatRoomId ?? payload.id) === chatRoomId;
+
+/** A stamped payload (an ack or broadcast of a room event) as a view shows it: without its `eventSeq`. */
+export function unstamped<T extends object>(payload: T & { eventSeq?: number }): Omit<T, 'eventSeq'> {
+  const { eventSeq: _eventSeq, ...view } = payload;
+  return view;
+}
