@@ -134,7 +134,13 @@ export class TesterPage {
   async messageId(text: string): Promise<string> {
     const message = this.messages({ text }).first();
     await message.waitFor();
-    return (await message.getAttribute('data-id')) ?? '';
+    // A message being sent shows at once with an empty data-id; it gets its id with the ack.
+    for (const deadline = Date.now() + 10_000; ;) {
+      const id = await message.getAttribute('data-id');
+      if (id) return id;
+      if (Date.now() > deadline) throw new Error(`the message "${text}" never got its id`);
+      await new Promise((done) => setTimeout(done, 50));
+    }
   }
 
   /** Clicks one of a message's actions (Reply, Thread, Pin…), which show when the message is hovered. */
