@@ -3,7 +3,7 @@ import { AppError } from '../common/app-error';
 import { isChatId } from '../common/chat-id.validator';
 import { PG_INT_MAX } from '../common/pg-int';
 import type { RoomSync, SyncEvent, SyncPayload, SyncResult } from '../contract/chat.events';
-import { threadSummary } from '../messages/message.mapper';
+import { toThreadSummary } from '../messages/message.mapper';
 import { MessageViews } from '../messages/message-views';
 import type { RoomEvent } from '../persistence/generated/prisma/client';
 import { PrismaService } from '../persistence/prisma.service';
@@ -129,11 +129,7 @@ export class SyncService {
       const message = byId.get(row.messageId!);
       if (!message) throw new Error(`event ${row.chatRoomId}#${eventSeq} names a message that is gone`);
       if (row.type === 'threadUpdated') {
-        const thread = threadSummary(message) ?? {
-          replyCount: 0,
-          lastReplyAt: message.threadLastReplyAt?.toISOString() ?? null,
-          participantIds: message.threadParticipantIds ?? [],
-        };
+        const thread = toThreadSummary(message);
         return {
           eventSeq,
           type: 'threadUpdated',

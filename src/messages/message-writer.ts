@@ -5,6 +5,7 @@ import { isUnavailable } from '../common/to-app-error';
 import { isUniqueViolation, sqlState } from '../persistence/prisma-errors';
 import { PrismaService } from '../persistence/prisma.service';
 import type { Attachment, MessageType } from '../contract/chat.events';
+import type { ThreadColumns } from './message.mapper';
 
 export interface NewMessage {
   chatRoomId: string;
@@ -28,7 +29,7 @@ export interface WrittenMessage extends Message {
   /** Its newMessage event's number in the room's log (null when recovered after a lost connection). */
   eventSeq: number | null;
   /** A thread reply's root after this write, and its threadUpdated event (null for other messages). */
-  root: { replyCount: number; lastReplyAt: Date | null; participantIds: string[]; eventSeq: number } | null;
+  root: (ThreadColumns & { eventSeq: number }) | null;
 }
 
 /**
@@ -429,9 +430,9 @@ export class MessageWriter {
           rootReplyCount === null || rootEventSeq === null
             ? null
             : {
-                replyCount: rootReplyCount,
-                lastReplyAt: rootLastReplyAt,
-                participantIds: rootParticipantIds ?? [],
+                threadReplyCount: rootReplyCount,
+                threadLastReplyAt: rootLastReplyAt,
+                threadParticipantIds: rootParticipantIds ?? [],
                 eventSeq: rootEventSeq,
               };
         results.set(p, { kind: 'stored', message: { ...message, root } });

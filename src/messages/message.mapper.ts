@@ -48,16 +48,20 @@ export function toReplyPreview(quoted: NonNullable<MessageExtras['quoted']>): Re
   return { id: quoted.id, senderId: quoted.senderId, excerpt: deleted ? '' : excerpt(quoted.content), deleted };
 }
 
-/** A root's summary once it has replies (not deleted); null otherwise. */
-export function threadSummary(
-  row: Pick<Message, 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'>,
-): ThreadSummary | null {
-  if (!row.threadReplyCount) return null;
+export type ThreadColumns = Pick<Message, 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'>;
+
+/** A root's summary as `threadUpdated` says it (also with no replies left). */
+export function toThreadSummary(row: ThreadColumns): ThreadSummary {
   return {
     replyCount: row.threadReplyCount,
     lastReplyAt: iso(row.threadLastReplyAt),
     participantIds: row.threadParticipantIds ?? [],
   };
+}
+
+/** A root's summary in its view: once it has replies (not deleted); null otherwise. */
+export function threadSummary(row: ThreadColumns): ThreadSummary | null {
+  return row.threadReplyCount ? toThreadSummary(row) : null;
 }
 
 /**

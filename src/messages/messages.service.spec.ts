@@ -300,7 +300,7 @@ describe(MessagesService.name, () => {
           ...row(3, { replyToId: quoted.id, threadId: row(2).id }),
           mentionedUserIds: [B],
           eventSeq: 7,
-          root: { replyCount: 4, lastReplyAt, participantIds: [B, A], eventSeq: 8 },
+          root: { threadReplyCount: 4, threadLastReplyAt: lastReplyAt, threadParticipantIds: [B, A], eventSeq: 8 },
         },
       });
       const { message } = await service.send(A, {

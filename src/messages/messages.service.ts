@@ -20,7 +20,7 @@ import { NotificationsService } from '../notifications/notifications.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { ChatRoomsService, directKey } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
-import { toMessageResponse, type MessageExtras } from './message.mapper';
+import { toMessageResponse, toThreadSummary, type MessageExtras } from './message.mapper';
 import { MessageLocks } from './message-locks';
 import { MessageViews } from './message-views';
 import { MessageWriter } from './message-writer';
@@ -151,7 +151,7 @@ export class MessagesService {
       this.emitter.toRoom(chatRoomId, 'threadUpdated', {
         chatRoomId,
         messageId: stored.threadId,
-        thread: threadSummaryOf(stored.root),
+        thread: toThreadSummary(stored.root),
         eventSeq: stored.root.eventSeq,
       });
     }
@@ -275,11 +275,7 @@ export class MessagesService {
         : null;
       const events: NewRoomEvent[] = [{ type: 'messageDeleted', data: result }];
       if (message.threadId && root) {
-        const thread = threadSummaryOf({
-          replyCount: root.threadReplyCount,
-          lastReplyAt: root.threadLastReplyAt,
-          participantIds: root.threadParticipantIds,
-        });
+        const thread = toThreadSummary(root);
         events.push({ type: 'threadUpdated', data: { ...result, messageId: message.threadId, thread } });
       }
       if (pin) {
@@ -430,14 +426,6 @@ function checkMentions(mentions: string[]): string[] {
           : undefined;
   if (error) throw AppError.validation(error, [{ field: 'mentions', errors: [error] }]);
   return mentions;
-}
-
-function threadSummaryOf(root: { replyCount: number; lastReplyAt: Date | null; participantIds: string[] }) {
-  return {
-    replyCount: root.replyCount,
-    lastReplyAt: root.lastReplyAt === null ? null : new Date(root.lastReplyAt).toISOString(),
-    participantIds: root.participantIds,
-  };
 }
 
 /** Strings PostgreSQL cannot store (NUL, unpaired surrogates): VALIDATION_FAILED naming the fields, nothing written. */

@@ -355,9 +355,7 @@ export class ChatRoomsService {
   ): Promise<T> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<{ id: string }[]>`
-          SELECT "id" FROM ${this.prisma.table('ChatRoom')} WHERE "id" = ${chatRoomId}::uuid FOR UPDATE`;
-        if (locked.length === 0) throw AppError.notFound('Chat room');
+        if (!(await this.events.lock(tx, chatRoomId))) throw AppError.notFound('Chat room');
         const room = await tx.chatRoom.findUniqueOrThrow({ where: { id: chatRoomId }, include: withParticipants });
         return fn(tx, room);
       });
