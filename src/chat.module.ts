@@ -27,6 +27,13 @@ import { RoomEventLog } from './events/room-event-log';
 import { EventLogPruner } from './events/event-log-pruner';
 import { SyncController } from './events/sync.controller';
 import { SyncService } from './events/sync.service';
+import { RoomEventPayloads } from './events/room-event-payloads';
+import { BeforeSend } from './messages/before-send';
+import { OfflineNotifications } from './notifications/offline-notifications';
+import { EventOutbox } from './outbox/event-outbox';
+import { OutboxDeliveries } from './outbox/outbox-deliveries';
+import { OutboxSignal } from './outbox/outbox-signal';
+import { Webhooks } from './webhooks/webhooks';
 import { MessageViews } from './messages/message-views';
 import { PinsController } from './pins/pins.controller';
 import { PinsService } from './pins/pins.service';
@@ -110,7 +117,14 @@ const PROVIDERS: Provider[] = [
   MessageViews,
   MessageLocks,
   RoomEventLog,
+  RoomEventPayloads,
   EventLogPruner,
+  OutboxSignal,
+  EventOutbox,
+  OutboxDeliveries,
+  Webhooks,
+  OfflineNotifications,
+  BeforeSend,
   TypingService,
   ChatLifecycle,
   RateLimitService,

@@ -5,6 +5,9 @@
  */
 export { ChatModule } from './chat.module';
 export type {
+  BeforeSendContext,
+  BeforeSendMessage,
+  BeforeSendVerdict,
   ChatAuthContext,
   ChatDatabaseOptions,
   ChatLimits,
@@ -14,7 +17,9 @@ export type {
   ChatRedisOptions,
   ChatUserDirectory,
   ChatUserProfile,
+  ChatWebhook,
   EmbeddedPostgres,
+  OutboxOptions,
   RateLimit,
   RateLimitKind,
   RedisClientLike,
@@ -46,6 +51,9 @@ export { NotificationsService } from './notifications/notifications.service';
 export { MutesService } from './mutes/mutes.service';
 export { BlocksService } from './blocks/blocks.service';
 export { OfflineNotifier, type OfflineContext } from './notifications/offline-notifier';
+// For a webhook receiver.
+export { verifyWebhookSignature, type VerifyWebhookOptions } from './webhooks/webhook-signature';
+export type { WebhookPayload } from './webhooks/webhooks';
 export { ChatSessionsService } from './gateway/session-policy';
 export { ChatHealthService, type ChatHealth } from './health/chat-health.service';
 export { ChatIoAdapter } from './gateway/chat-io.adapter';

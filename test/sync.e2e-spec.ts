@@ -200,12 +200,13 @@ describe('room event log and sync (e2e)', () => {
   });
 
   describe('sync', () => {
-    it('should replay a message as it is stored now (edited text, empty once deleted) with reactions [], later events kept', async () => {
-      const room = await createGroup(ann, [ben], 'As stored');
+    it('should replay a message as sent (then its edit), with reactions [], and erase a deleted one from the log', async () => {
+      const room = await createGroup(ann, [ben], 'As sent');
       const kept = await sendText(ann, room.id, 'original');
       const edited = await requestOk(ann.socket, 'editMessage', { messageId: kept.id, content: 'edited' });
       await requestOk(ben.socket, 'addReaction', { messageId: kept.id, emoji: '👍' });
       const gone = await sendText(ben, room.id, 'to be deleted');
+      await requestOk(ben.socket, 'editMessage', { messageId: gone.id, content: 'secret, then deleted' });
       await requestOk(ann.socket, 'addReaction', { messageId: gone.id, emoji: '🎉' });
       await requestOk(ben.socket, 'deleteMessage', { messageId: gone.id });
 
@@ -216,19 +217,26 @@ describe('room event log and sync (e2e)', () => {
         'messageUpdated',
         'reactionAdded',
         'newMessage',
+        'messageUpdated',
         'reactionAdded',
         'messageDeleted',
       ]);
       expect(replayed.events[0].data).toMatchObject({
         id: kept.id,
         seq: 1,
-        content: 'edited',
-        editedAt: edited.editedAt,
+        content: 'original',
+        editedAt: null,
         deletedAt: null,
         reactions: [],
         eventSeq: 1,
       });
-      expect(replayed.events[1].data).toMatchObject({ id: kept.id, content: 'edited', eventSeq: 2 });
+      expect(replayed.events[1].data).toMatchObject({
+        id: kept.id,
+        content: 'edited',
+        editedAt: edited.editedAt,
+        eventSeq: 2,
+      });
+      // Deleted: what it said is gone from the log too, as sent and as edited.
       expect(replayed.events[3].data).toMatchObject({
         id: gone.id,
         seq: 2,
@@ -238,7 +246,12 @@ describe('room event log and sync (e2e)', () => {
         reactions: [],
         eventSeq: 4,
       });
-      expect(replayed.events[5].data).toEqual({ chatRoomId: room.id, messageId: gone.id, eventSeq: 6 });
+      expect(replayed.events[4].data).toMatchObject({ id: gone.id, content: '', eventSeq: 5 });
+      expect(replayed.events[6].data).toEqual({ chatRoomId: room.id, messageId: gone.id, eventSeq: 7 });
+      const stored = JSON.stringify(await t.prisma.roomEvent.findMany({ where: { chatRoomId: room.id } }));
+      expect(stored).toContain('original');
+      expect(stored).not.toContain('to be deleted');
+      expect(stored).not.toContain('secret, then deleted');
     });
 
     it('should page each room by limit with hasMore, in the order the rooms were asked', async () => {

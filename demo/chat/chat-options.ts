@@ -1,4 +1,4 @@
-import type { ChatModuleOptions, ChatPrincipal } from 'nest-chat-gateway';
+import type { ChatModuleOptions, ChatPrincipal, ChatWebhook } from 'nest-chat-gateway';
 import type { TokenService } from '../auth/token.service';
 import type { AppConfig } from '../config/app-config';
 import type { DemoDatabase } from '../database/demo-database';
@@ -46,6 +46,8 @@ export function demoChatOptions(
     rateLimits: config.rateLimits,
     typing: { timeoutMs: config.typingTimeoutMs },
     eventLog: config.eventLog,
+    // Event names are checked by the chat at start-up (ChatOptionsError names a wrong one).
+    webhooks: config.webhook ? [config.webhook as ChatWebhook] : undefined,
     presence: { heartbeatMs: config.presenceHeartbeatMs, ttlMs: config.presenceTtlMs },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };

@@ -39,6 +39,8 @@ export class AppConfig {
   readonly authRateLimit: RateLimit;
   readonly typingTimeoutMs: number;
   readonly eventLog: { maxAgeMs: number; maxEventsPerRoom: number; pruneIntervalMs: number };
+  /** The one webhook the demo can be given (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS). */
+  readonly webhook: { url: string; secret: string; events: '*' | string[] } | undefined;
   readonly maxHttpBufferSize: number;
   readonly shutdownTimeoutMs: number;
   readonly slowConsumerMaxBytes: number;
@@ -82,6 +84,16 @@ export class AppConfig {
       maxEventsPerRoom: env.EVENT_LOG_MAX_EVENTS_PER_ROOM,
       pruneIntervalMs: env.EVENT_LOG_PRUNE_INTERVAL_MS,
     };
+    if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
+      throw new ConfigValidationError(['WEBHOOK_SECRET is required with WEBHOOK_URL']);
+    }
+    this.webhook = env.WEBHOOK_URL
+      ? {
+          url: env.WEBHOOK_URL,
+          secret: env.WEBHOOK_SECRET!,
+          events: env.WEBHOOK_EVENTS === '*' ? '*' : env.WEBHOOK_EVENTS.split(','),
+        }
+      : undefined;
     this.maxHttpBufferSize = env.MAX_HTTP_BUFFER_SIZE;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.slowConsumerMaxBytes = env.SLOW_CONSUMER_MAX_BYTES;

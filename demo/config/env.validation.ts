@@ -143,6 +143,20 @@ export class EnvironmentVariables {
   @Min(100)
   EVENT_LOG_PRUNE_INTERVAL_MS = 600_000;
 
+  /** One webhook: every room event (or those of WEBHOOK_EVENTS) POSTed here, signed with WEBHOOK_SECRET. */
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
+  WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  WEBHOOK_SECRET?: string;
+
+  /** `*` or room event types separated by commas, e.g. newMessage,messageDeleted. */
+  @Matches(/^(\*|[a-zA-Z]+(,[a-zA-Z]+)*)$/, { message: 'must be * or event types separated by commas' })
+  WEBHOOK_EVENTS = '*';
+
   @Type(() => Number)
   @IsInt()
   @Min(1024)

@@ -49,6 +49,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   // After CONFLICT: codeForStatus(409) stays CONFLICT.
   LIMIT_REACHED: 409,
   RATE_LIMITED: 429,
+  MESSAGE_REJECTED: 422,
   UNAVAILABLE: 503,
   INTERNAL: 500,
   // Socket events only (an unknown route is Nest's own 404); after NOT_FOUND, so codeForStatus(404) stays NOT_FOUND.

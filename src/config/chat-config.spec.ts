@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { ChatConfig, ChatOptionsError, parseRate } from './chat-config';
-import type { ChatModuleOptions, EmbeddedPostgres, RedisClientLike } from './chat-options';
+import type { ChatModuleOptions, ChatWebhook, EmbeddedPostgres, RedisClientLike } from './chat-options';
 
 /** The three required options, valid; each test changes what it is about. */
 function options(overrides: Partial<ChatModuleOptions> = {}): ChatModuleOptions {
@@ -274,6 +274,65 @@ describe(ChatConfig.name, () => {
         expect.stringContaining('authenticate'),
         expect.stringContaining('users.findByIds'),
         expect.stringContaining('database'),
+      ]);
+    });
+  });
+  describe('webhooks, outbox and beforeSend', () => {
+    const hook = { url: 'https://hooks.example.com/chat', events: '*' as const, secret: 'a-secret-of-16-chars' };
+
+    it('should default to no webhook, the documented outbox and an allowing beforeSend fallback', () => {
+      const config = new ChatConfig(options());
+      expect(config.webhooks).toEqual([]);
+      expect(config.outbox).toEqual({
+        pollIntervalMs: 500,
+        maxAttempts: 12,
+        retryBaseMs: 1000,
+        retryMaxMs: 3_600_000,
+        leaseMs: 15_000,
+      });
+      expect(config.beforeSend).toBeUndefined();
+      expect(config).toMatchObject({ beforeSendTimeoutMs: 2000, beforeSendOnTimeout: 'allow' });
+    });
+
+    it("should read '*' as every room event type and the url as the default id", () => {
+      const [webhook] = new ChatConfig(options({ webhooks: [hook] })).webhooks;
+      expect(webhook).toMatchObject({ id: hook.url, timeoutMs: 5000 });
+      expect([...webhook.events]).toEqual(expect.arrayContaining(['newMessage', 'participantRemoved']));
+      expect(webhook.events.size).toBe(11);
+    });
+
+    it('should refuse an unknown event type, a short secret, a bad url and two webhooks with one id', () => {
+      const problems = problemsOf(
+        () =>
+          new ChatConfig(
+            options({
+              webhooks: [
+                { ...hook, events: ['newMessage', 'typing'] as ChatWebhook['events'] },
+                { ...hook, url: 'ftp://x', secret: 'short', id: 'b' },
+                { ...hook, id: 'b' },
+              ],
+            }),
+          ),
+      );
+      expect(problems).toEqual([
+        expect.stringContaining('webhooks[0].events'),
+        expect.stringContaining('webhooks[1].url'),
+        expect.stringContaining('webhooks[1].secret'),
+        expect.stringContaining('distinct ids'),
+      ]);
+    });
+
+    it('should refuse a zero outbox interval and an unknown beforeSend fallback', () => {
+      const problems = problemsOf(
+        () =>
+          new ChatConfig(
+            options({ outbox: { retryBaseMs: 0 }, beforeSendOnTimeout: 'maybe' as 'allow', beforeSendTimeoutMs: -1 }),
+          ),
+      );
+      expect(problems).toEqual([
+        expect.stringContaining('outbox.retryBaseMs'),
+        expect.stringContaining('beforeSendOnTimeout'),
+        expect.stringContaining('beforeSendTimeoutMs'),
       ]);
     });
   });

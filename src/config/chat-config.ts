@@ -1,11 +1,17 @@
+import { ROOM_EVENT_TYPES, type RoomEventType } from '../contract/chat.events';
 import type { OfflineNotifier } from '../notifications/offline-notifier';
 import type {
+  BeforeSendContext,
+  BeforeSendMessage,
+  BeforeSendVerdict,
   ChatDatabaseOptions,
   ChatLimits,
   ChatModuleOptions,
   ChatPrincipal,
   ChatRedisOptions,
+  ChatWebhook,
   EventLogOptions,
+  OutboxOptions,
   RateLimit,
   RateLimitKind,
 } from './chat-options';
@@ -24,6 +30,24 @@ const DEFAULT_EVENT_LOG: EventLogOptions = {
   maxEventsPerRoom: 10_000,
   pruneIntervalMs: 10 * 60_000,
 };
+
+const DEFAULT_OUTBOX: OutboxOptions = {
+  pollIntervalMs: 500,
+  maxAttempts: 12,
+  retryBaseMs: 1000,
+  retryMaxMs: 3_600_000,
+  leaseMs: 15_000,
+};
+
+/** A webhook with its defaults applied. */
+export interface WebhookConfig {
+  id: string;
+  url: string;
+  /** The room event types it wants. */
+  events: ReadonlySet<RoomEventType>;
+  secret: string;
+  timeoutMs: number;
+}
 
 const DEFAULT_LIMITS: ChatLimits = {
   maxMessageLength: 4000,
@@ -68,6 +92,13 @@ export class ChatConfig {
   readonly isSessionValid: (principal: ChatPrincipal) => boolean | Promise<boolean>;
   readonly shutdownTimeoutMs: number;
   readonly eventLog: EventLogOptions;
+  readonly webhooks: WebhookConfig[];
+  readonly outbox: OutboxOptions;
+  readonly beforeSend:
+    | ((message: BeforeSendMessage, context: BeforeSendContext) => BeforeSendVerdict | Promise<BeforeSendVerdict>)
+    | undefined;
+  readonly beforeSendTimeoutMs: number;
+  readonly beforeSendOnTimeout: 'allow' | 'reject';
 
   constructor(given: ChatModuleOptions) {
     const options = given ?? ({} as ChatModuleOptions);
@@ -124,7 +155,20 @@ export class ChatConfig {
     for (const [name, value] of Object.entries(this.eventLog)) {
       check(Number.isInteger(value) && value > 0, `eventLog.${name} must be a positive integer`);
     }
+    this.outbox = { ...DEFAULT_OUTBOX, ...definedOnly(options.outbox) };
+    for (const [name, value] of Object.entries(this.outbox)) {
+      check(Number.isInteger(value) && value > 0, `outbox.${name} must be a positive integer`);
+    }
+    this.webhooks = webhooksOf(options.webhooks, check);
+    this.beforeSend = options.beforeSend ? (message, context) => options.beforeSend!(message, context) : undefined;
+    this.beforeSendTimeoutMs = options.beforeSendTimeoutMs ?? 2000;
+    this.beforeSendOnTimeout = options.beforeSendOnTimeout ?? 'allow';
+    check(
+      this.beforeSendOnTimeout === 'allow' || this.beforeSendOnTimeout === 'reject',
+      "beforeSendOnTimeout must be 'allow' or 'reject'",
+    );
     for (const [name, value] of [
+      ['beforeSendTimeoutMs', this.beforeSendTimeoutMs],
       ['typing.timeoutMs', this.typingTimeoutMs],
       ['presence.heartbeatMs', this.presenceHeartbeatMs],
       ['presence.announceMs', this.presenceAnnounceMs],
@@ -141,6 +185,39 @@ export class ChatConfig {
     this.isSessionValid = options.isSessionValid ? (principal) => options.isSessionValid!(principal) : () => true;
     if (problems.length > 0) throw new ChatOptionsError(problems);
   }
+}
+
+function webhooksOf(given: ChatWebhook[] | undefined, check: (ok: boolean, problem: string) => void): WebhookConfig[] {
+  if (given === undefined) return [];
+  if (!Array.isArray(given)) {
+    check(false, 'webhooks must be an array of { url, events, secret }');
+    return [];
+  }
+  const known = new Set<string>(ROOM_EVENT_TYPES);
+  const webhooks = given.map((hook, i): WebhookConfig => {
+    const at = `webhooks[${i}]`;
+    check(typeof hook?.url === 'string' && /^https?:\/\/.+/.test(hook.url), `${at}.url must be an http(s) URL`);
+    check(typeof hook?.secret === 'string' && hook.secret.length >= 16, `${at}.secret must be at least 16 characters`);
+    const events = hook?.events === '*' ? [...ROOM_EVENT_TYPES] : hook?.events;
+    check(
+      Array.isArray(events) && events.length > 0 && events.every((e) => known.has(e)),
+      `${at}.events must be '*' or a non-empty array of room event types (${ROOM_EVENT_TYPES.join(', ')})`,
+    );
+    const timeoutMs = hook?.timeoutMs ?? 5000;
+    check(Number.isInteger(timeoutMs) && timeoutMs > 0, `${at}.timeoutMs must be a positive integer`);
+    const id = hook?.id ?? hook?.url;
+    check(typeof id === 'string' && id.length > 0 && id.length <= 200, `${at}.id must be 1-200 characters`);
+    return {
+      id,
+      url: hook?.url,
+      events: new Set(Array.isArray(events) ? events : []),
+      secret: hook?.secret,
+      timeoutMs,
+    };
+  });
+  const ids = webhooks.map((w) => w.id);
+  check(new Set(ids).size === ids.length, 'webhooks must have distinct ids (the url by default)');
+  return webhooks;
 }
 
 function isDatabase(db: unknown): db is ChatDatabaseOptions {

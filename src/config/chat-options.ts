@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Attachment, MessageType, RoomEventType } from '../contract/chat.events';
 import type { OfflineNotifier } from '../notifications/offline-notifier';
 
 /** What `authenticate` is given: the credentials of one socket handshake or one REST request. */
@@ -166,8 +167,36 @@ export interface ChatModuleOptions {
    * cursor is older is told to reload the room (`resync`).
    */
   eventLog?: Partial<EventLogOptions>;
-  /** Told about messages for participants with no connected socket. Default: a log line. */
+  /**
+   * Told about messages for participants with no connected socket. Default:
+   * a log line. Run from the outbox after the commit: at least once, retried
+   * with `outbox`'s backoff when it throws, and by another process (or this
+   * one restarted) when this one stops before it was told.
+   */
   offlineNotifier?: OfflineNotifier;
+  /**
+   * HTTP endpoints told about room events (signed, retried until they answer
+   * 2xx, at least once; see README > Webhooks). Delivered from the room event
+   * log by whichever process holds the outbox's turn.
+   */
+  webhooks?: ChatWebhook[];
+  /** How the outbox (webhooks, the offline notifier) reads the log and retries. */
+  outbox?: Partial<OutboxOptions>;
+  /**
+   * Consulted before every message a user sends (socket, REST or host code;
+   * not SYSTEM messages) is stored: return nothing or true to let it through,
+   * false or `{ reject: reason }` to refuse it (MESSAGE_REJECTED), or
+   * `{ content }` to store other content. A repeated clientMessageId answers
+   * the stored message without asking again.
+   */
+  beforeSend?(message: BeforeSendMessage, context: BeforeSendContext): BeforeSendVerdict | Promise<BeforeSendVerdict>;
+  /** How long `beforeSend` may take. Default 2000. */
+  beforeSendTimeoutMs?: number;
+  /**
+   * When `beforeSend` throws or takes too long: `allow` (default) stores the
+   * message as sent, `reject` refuses it with UNAVAILABLE (the client may retry).
+   */
+  beforeSendOnTimeout?: 'allow' | 'reject';
   /**
    * Consulted for each connected socket when this node may have missed a
    * revocation (after Redis comes back). False disconnects the socket.
@@ -195,3 +224,52 @@ export interface EventLogOptions {
   maxEventsPerRoom: number;
   pruneIntervalMs: number;
 }
+
+export interface OutboxOptions {
+  /** How often the log is read when this process logged nothing (its own writes wake it at once). Default 500. */
+  pollIntervalMs: number;
+  /** Attempts per delivery; then it is marked failed and logged. Default 12. */
+  maxAttempts: number;
+  /** The first retry comes after this, each next one after twice as long (±20%). Default 1000. */
+  retryBaseMs: number;
+  /** The longest wait between attempts. Default 3600000 (an hour). */
+  retryMaxMs: number;
+  /** A process that stops without handing back its turn holds it this long. Default 15000. */
+  leaseMs: number;
+}
+
+/** One HTTP endpoint told about room events. */
+export interface ChatWebhook {
+  /** Its stable name: deliveries are kept under it. Default: the url. */
+  id?: string;
+  /** POSTed to, one event per request. */
+  url: string;
+  /** The room event types it wants (`newMessage`, `messageUpdated`…), or `'*'` for all. */
+  events: RoomEventType[] | '*';
+  /** The HMAC-SHA256 key of `x-chat-signature` (see `verifyWebhookSignature`). */
+  secret: string;
+  /** One attempt's time limit. Default 5000. */
+  timeoutMs?: number;
+}
+
+/** What `beforeSend` is shown: the message about to be stored. */
+export interface BeforeSendMessage {
+  chatRoomId: string;
+  senderId: string;
+  /** Trimmed and checked. */
+  content: string;
+  type: MessageType;
+  attachments: Attachment[];
+  replyToId: string | null;
+  threadId: string | null;
+  mentions: string[];
+  clientMessageId: string | null;
+}
+
+export interface BeforeSendContext {
+  /** Aborted when `beforeSendTimeoutMs` has passed (the answer no longer counts). */
+  signal: AbortSignal;
+}
+
+/** Nothing or true: store it. False or `{ reject }`: refuse it. `{ content }`: store this content instead. */
+export type BeforeSendVerdict = void | boolean | { reject: string } | { content: string };

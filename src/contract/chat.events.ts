@@ -121,18 +121,20 @@ export interface MessagePage {
  * `eventSeq`, and replayed by `sync`. Each live broadcast of these types
  * carries `chatRoomId` and `eventSeq`.
  */
-export type RoomEventType =
-  | 'newMessage'
-  | 'messageUpdated'
-  | 'messageDeleted'
-  | 'threadUpdated'
-  | 'reactionAdded'
-  | 'reactionRemoved'
-  | 'messagePinned'
-  | 'messageUnpinned'
-  | 'chatRoomUpdated'
-  | 'participantsAdded'
-  | 'participantRemoved';
+export const ROOM_EVENT_TYPES = [
+  'newMessage',
+  'messageUpdated',
+  'messageDeleted',
+  'threadUpdated',
+  'reactionAdded',
+  'reactionRemoved',
+  'messagePinned',
+  'messageUnpinned',
+  'chatRoomUpdated',
+  'participantsAdded',
+  'participantRemoved',
+] as const;
+export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
 
 /**
  * A room event's live payload: its own fields (`chatRoomId` among them) and

@@ -8,6 +8,8 @@ export const ErrorCode = {
   /** A limit of the users named in `details.userIds` is reached (e.g. `limits.maxRoomsPerUser`): nothing changed. */
   LIMIT_REACHED: 'LIMIT_REACHED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The host's `beforeSend` hook refused the message: nothing was stored. */
+  MESSAGE_REJECTED: 'MESSAGE_REJECTED',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
   /** A socket event the server does not handle (answered only when the client passed an ack). */

@@ -8,7 +8,8 @@ import { PrismaService } from '../persistence/prisma.service';
  * `eventLog.pruneIntervalMs`. Every process prunes (the deletes are
  * idempotent); a failed run is logged and retried at the next interval.
  * Pruning never loses a change for a client: `sync` answers `resync` when a
- * cursor is older than what is kept.
+ * cursor is older than what is kept. Finished outbox deliveries go with the
+ * log's age.
  */
 @Injectable()
 export class EventLogPruner implements OnApplicationBootstrap, OnModuleDestroy {
@@ -32,15 +33,24 @@ export class EventLogPruner implements OnApplicationBootstrap, OnModuleDestroy {
   /** Deletes what is past the retention; the number of events deleted. */
   async prune(): Promise<number> {
     const { maxAgeMs, maxEventsPerRoom } = this.config.eventLog;
-    const [events, rooms] = [this.prisma.table('RoomEvent'), this.prisma.table('ChatRoom')];
+    const [events, rooms, cursors] = ['RoomEvent', 'ChatRoom', 'OutboxCursor'].map((t) =>
+      this.prisma.table(t as 'RoomEvent'),
+    );
     const cutoff = new Date(Date.now() - maxAgeMs).toISOString();
     const old = await this.prisma.$executeRaw`
       DELETE FROM ${events} WHERE "createdAt" < (${cutoff}::timestamptz AT TIME ZONE 'UTC')`;
-    // Only rooms with more events than kept: a range of the primary key each.
+    // Only rooms with more events than kept: a range of the primary key each. Not what an outbox consumer (active
+    // within maxAgeMs) has still to read: a webhook that is down for a while gets its events once it is back.
     const surplus = await this.prisma.$executeRaw`
       DELETE FROM ${events} e USING ${rooms} r
        WHERE r."lastEventSeq" > ${maxEventsPerRoom}::int AND e."chatRoomId" = r."id"
-         AND e."eventSeq" <= r."lastEventSeq" - ${maxEventsPerRoom}::int`;
+         AND e."eventSeq" <= r."lastEventSeq" - ${maxEventsPerRoom}::int
+         AND NOT EXISTS (SELECT 1 FROM ${cursors} c
+                          WHERE c."updatedAt" >= (${cutoff}::timestamptz AT TIME ZONE 'UTC') AND e."txid" >= c."txid")`;
+    // Deliveries done (or given up) are kept as long as the log, to look into.
+    await this.prisma.outboxDelivery.deleteMany({
+      where: { status: { in: ['delivered', 'failed'] }, createdAt: { lt: new Date(cutoff) } },
+    });
     return old + surplus;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RoomEventType } from '../contract/chat.events';
 import type { Prisma } from '../persistence/generated/prisma/client';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { PrismaService } from '../persistence/prisma.service';
 import type { LoggedRoomEvent } from '../realtime/chat.emitter';
 
@@ -26,7 +27,10 @@ export interface NewRoomEvent {
  */
 @Injectable()
 export class RoomEventLog {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly signal: OutboxSignal,
+  ) {}
 
   /** Takes the room's row lock until `tx` ends (before changing message rows). False when the room is gone. */
   async lock(tx: Tx, chatRoomId: string): Promise<boolean> {
@@ -47,6 +51,8 @@ export class RoomEventLog {
     await tx.roomEvent.createMany({
       data: events.map((e, i) => ({ chatRoomId, eventSeq: first + i, type: e.type, data: e.data })),
     });
+    // Before the commit: the outbox reads a moment later, and its polls catch what that moment misses.
+    this.signal.logged();
     return events.map((_, i) => first + i);
   }
 
@@ -54,6 +60,21 @@ export class RoomEventLog {
   async appendAll(tx: Tx, chatRoomId: string, events: NewRoomEvent[]): Promise<LoggedRoomEvent[]> {
     const seqs = await this.append(tx, chatRoomId, events);
     return events.map((e, i) => ({ ...e, eventSeq: seqs[i] }));
+  }
+
+  /**
+   * Erases a deleted message's content from the log: what its newMessage
+   * event kept (it is replayed from the deleted row) and the views its
+   * messageUpdated events hold. Under the room's row lock.
+   */
+  async erase(tx: Tx, chatRoomId: string, messageId: string): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE ${this.prisma.table('RoomEvent')}
+         SET "data" = CASE WHEN "type" = 'newMessage' THEN NULL
+                           ELSE "data" || '{"content": "", "attachments": [], "mentionedUserIds": []}'::jsonb END
+       WHERE "chatRoomId" = ${chatRoomId}::uuid
+         AND (("type" = 'newMessage' AND "messageId" = ${messageId}::uuid)
+              OR ("type" = 'messageUpdated' AND "data"->>'id' = ${messageId}))`;
   }
 
   /** The eventSeq of a stored message's newMessage event (for a write whose statement's answer was lost). */

@@ -2,12 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { isChatId } from '../common/chat-id.validator';
 import { PG_INT_MAX } from '../common/pg-int';
-import type { RoomSync, SyncEvent, SyncPayload, SyncResult } from '../contract/chat.events';
-import { toThreadSummary } from '../messages/message.mapper';
-import { MessageViews } from '../messages/message-views';
-import type { RoomEvent } from '../persistence/generated/prisma/client';
+import type { RoomSync, SyncPayload, SyncResult } from '../contract/chat.events';
 import { PrismaService } from '../persistence/prisma.service';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { RoomEventPayloads } from './room-event-payloads';
 
 export const MAX_SYNC_ROOMS = 500;
 export const MAX_SYNC_EVENTS = 500;
@@ -40,7 +38,7 @@ export class SyncService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly rooms: ChatRoomsService,
-    private readonly views: MessageViews,
+    private readonly payloads: RoomEventPayloads,
   ) {}
 
   async sync(userId: string, payload: SyncPayload): Promise<SyncResult> {
@@ -100,49 +98,7 @@ export class SyncService {
     // Pruned meanwhile (or never kept): the client must reload the room rather than miss changes.
     if (rows[0]?.eventSeq !== after + 1) return { ...answer, resync: true };
     const page = rows.slice(0, limit);
-    return { ...answer, events: await this.materialize(page), hasMore: rows.length > limit };
-  }
-
-  /**
-   * Events as their live broadcasts said them. The writer's events (a new
-   * message, a thread's summary) hold only the message id: their payload is
-   * built from the row now, as the live broadcast was (a new message has no
-   * reactions, pin or thread yet; its content is the current one, and the
-   * log's later messageUpdated/messageDeleted still follow).
-   */
-  private async materialize(rows: RoomEvent[]): Promise<SyncEvent[]> {
-    const ids = [...new Set(rows.flatMap((r) => (r.data === null && r.messageId ? [r.messageId] : [])))];
-    const messages = ids.length > 0 ? await this.prisma.message.findMany({ where: { id: { in: ids } } }) : [];
-    const byId = new Map(messages.map((m) => [m.id, m]));
-    const views = new Map(
-      (
-        await this.views.views(
-          messages.filter((m) => rows.some((r) => r.type === 'newMessage' && r.messageId === m.id)),
-          null,
-        )
-      ).map((v) => [v.id, v]),
-    );
-    return rows.map((row): SyncEvent => {
-      const eventSeq = row.eventSeq;
-      if (row.data !== null)
-        return { eventSeq, type: row.type, data: { ...(row.data as object), eventSeq } } as SyncEvent;
-      const message = byId.get(row.messageId!);
-      if (!message) throw new Error(`event ${row.chatRoomId}#${eventSeq} names a message that is gone`);
-      if (row.type === 'threadUpdated') {
-        const thread = toThreadSummary(message);
-        return {
-          eventSeq,
-          type: 'threadUpdated',
-          data: { chatRoomId: row.chatRoomId, messageId: message.id, thread, eventSeq },
-        };
-      }
-      const view = views.get(message.id)!;
-      return {
-        eventSeq,
-        type: 'newMessage',
-        data: { ...view, reactions: [], pinnedAt: null, pinnedBy: null, thread: null, eventSeq },
-      };
-    });
+    return { ...answer, events: await this.payloads.build(page), hasMore: rows.length > limit };
   }
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Prisma, type Message } from '../persistence/generated/prisma/client';
 import { isUnavailable } from '../common/to-app-error';
 import { isUniqueViolation, sqlState } from '../persistence/prisma-errors';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { PrismaService } from '../persistence/prisma.service';
 import type { Attachment, MessageType } from '../contract/chat.events';
 import type { ThreadColumns } from './message.mapper';
@@ -104,7 +105,10 @@ export class MessageWriter {
   /** Waiting rooms being written now (at most MAX_WAITING_ROOMS). */
   private readonly lanes = new Set<string>();
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly signal: OutboxSignal = new OutboxSignal(),
+  ) {}
 
   write(input: NewMessage): Promise<WriteResult> {
     return new Promise<WriteResult>((resolve, reject) => {
@@ -183,6 +187,7 @@ export class MessageWriter {
     }
     const leaders = batch.filter((p) => !followers.has(p));
     const { results, deferred } = await this.settle(leaders, skipLocked);
+    if (results.size > 0) this.signal.logged();
     for (const p of leaders) {
       const result = results.get(p);
       if (result) p.resolve(result);
@@ -373,12 +378,18 @@ export class MessageWriter {
           FROM numbered n JOIN rooms ON rooms."id" = n."chatRoomId"
          WHERE n."threadId" IS NOT NULL GROUP BY n."chatRoomId", n."threadId"
       ), logged AS (
-        -- The room event log: the messages' events, then one threadUpdated per root (their views are built when
-        -- replayed, from the rows: nothing is serialized here).
-        INSERT INTO ${events} ("chatRoomId", "eventSeq", "type", "messageId", "createdAt")
-        SELECT "chatRoomId", "eventSeq", 'newMessage', "id", "createdAt" FROM numbered
+        -- The room event log: the messages' events, then one threadUpdated per root. Their views are built when
+        -- replayed, from the rows; a new message keeps what it said when sent (an edit changes the row), and
+        -- RoomEventLog.erase clears that when it is deleted.
+        INSERT INTO ${events} ("chatRoomId", "eventSeq", "type", "messageId", "data", "createdAt")
+        SELECT n."chatRoomId", n."eventSeq", 'newMessage', n."id",
+               jsonb_build_object('content', n.content, 'attachments', n.attachments, 'mentionedUserIds',
+                 COALESCE((SELECT jsonb_agg(m."userId" ORDER BY m.position) FROM mentioned m WHERE m."messageId" = n."id"),
+                          '[]'::jsonb)),
+               n."createdAt"
+          FROM numbered n
         UNION ALL
-        SELECT "chatRoomId", "rootEventSeq", 'threadUpdated', "threadId", at FROM replies
+        SELECT "chatRoomId", "rootEventSeq", 'threadUpdated', "threadId", NULL, at FROM replies
       ), roots AS (
         UPDATE ${messages} r
            SET "threadReplyCount" = r."threadReplyCount" + t.n,

@@ -3,11 +3,11 @@ import { ChatConfig } from '../config/chat-config';
 import type { PrismaService } from '../persistence/prisma.service';
 import type { ChatEmitter } from '../realtime/chat.emitter';
 import type { ChatRoomsService } from '../rooms/chat-rooms.service';
+import { BeforeSend } from './before-send';
 import { MessageLocks } from './message-locks';
 import { MessageViews } from './message-views';
 import { MessagesService } from './messages.service';
 import { fakeRoomEventLog } from '../../test/helpers/fake-room-event-log';
-import { unstamped } from '../../test/helpers/chat-factory';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -40,7 +40,6 @@ describe(MessagesService.name, () => {
   let rooms: jest.Mocked<Pick<ChatRoomsService, 'requireParticipant' | 'findOrCreateDirect'>>;
   let emitter: jest.Mocked<Pick<ChatEmitter, 'toRoom'>>;
   let typing: { stop: jest.Mock };
-  let notifications: { dispatchOffline: jest.Mock };
   let writer: { write: jest.Mock };
   let limits: { consume: jest.Mock };
   let service: MessagesService;
@@ -88,7 +87,6 @@ describe(MessagesService.name, () => {
       limits: { maxMessageLength: 10 },
     });
     typing = { stop: jest.fn().mockResolvedValue(false) };
-    notifications = { dispatchOffline: jest.fn() };
     writer = {
       write: jest
         .fn()
@@ -102,7 +100,7 @@ describe(MessagesService.name, () => {
       emitter as unknown as ChatEmitter,
       config,
       typing as any,
-      notifications as any,
+      new BeforeSend(config),
       writer as any,
       limits as any,
       new MessageViews(prisma as PrismaService),
@@ -168,7 +166,6 @@ describe(MessagesService.name, () => {
       expect(emitter.toRoom).toHaveBeenCalledWith(ROOM, 'newMessage', { ...message, eventSeq: 1 });
       expect(message).toMatchObject({ seq: 1, chatRoomId: ROOM, createdAt: '2026-01-01T00:00:01.000Z' });
       expect(typing.stop).toHaveBeenCalledWith(A, ROOM);
-      expect(notifications.dispatchOffline).toHaveBeenCalledWith(unstamped(message));
     });
 
     it('should return the first message for a repeated clientMessageId without broadcasting', async () => {
@@ -176,7 +173,6 @@ describe(MessagesService.name, () => {
       const result = await service.send(A, { chatRoomId: ROOM, content: 'again', clientMessageId: 'c1' });
       expect(result).toMatchObject({ created: false, message: { seq: 7, content: 'm7' } });
       expect(emitter.toRoom).not.toHaveBeenCalled();
-      expect(notifications.dispatchOffline).not.toHaveBeenCalled();
     });
 
     it('should say why nothing was inserted when the sender is not a participant', async () => {

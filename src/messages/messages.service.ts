@@ -16,11 +16,11 @@ import type {
   MessageView,
   Stamped,
 } from '../contract/chat.events';
-import { NotificationsService } from '../notifications/notifications.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { ChatRoomsService, directKey } from '../rooms/chat-rooms.service';
 import { TypingService } from '../typing/typing.service';
 import { toMessageResponse, toThreadSummary, type MessageExtras } from './message.mapper';
+import { BeforeSend } from './before-send';
 import { MessageLocks } from './message-locks';
 import { MessageViews } from './message-views';
 import { MessageWriter } from './message-writer';
@@ -71,7 +71,7 @@ export class MessagesService {
     private readonly emitter: ChatEmitter,
     private readonly config: ChatConfig,
     private readonly typing: TypingService,
-    private readonly notifications: NotificationsService,
+    private readonly beforeSend: BeforeSend,
     private readonly writer: MessageWriter,
     private readonly limits: RateLimitService,
     private readonly views: MessageViews,
@@ -117,7 +117,7 @@ export class MessagesService {
 
     const chatRoomId = input.chatRoomId ?? (await this.directRoomId(senderId, input.recipientId!, input, mentions));
     const quoted = await this.checkReferences(senderId, chatRoomId, input, mentions);
-    const result = await this.writer.write({
+    const draft = {
       chatRoomId,
       senderId,
       content,
@@ -127,15 +127,22 @@ export class MessagesService {
       replyToId: input.replyToId ?? null,
       threadId: input.threadId ?? null,
       mentions,
-    });
-    if (result.kind === 'duplicate')
-      return {
-        message: {
-          ...(await this.views.view(result.message, senderId)),
-          eventSeq: await this.events.eventSeqOf(result.message.chatRoomId, result.message.id),
-        },
-        created: false,
-      };
+    };
+    if (this.beforeSend.enabled && type !== 'SYSTEM') {
+      // A repeat is answered as stored: the hook was asked about it the first time.
+      const stored = draft.clientMessageId
+        ? await this.prisma.message.findFirst({ where: { senderId, clientMessageId: draft.clientMessageId } })
+        : null;
+      if (stored) return this.repeated(stored, senderId);
+      await this.rooms.requireParticipant(senderId, chatRoomId);
+      const rewritten = await this.beforeSend.contentOf(draft);
+      if (rewritten !== content) {
+        refuseUnstorable({ content: rewritten });
+        draft.content = this.checkContent(rewritten, attachments.length > 0);
+      }
+    }
+    const result = await this.writer.write(draft);
+    if (result.kind === 'duplicate') return this.repeated(result.message, senderId);
     if (result.kind === 'refused') {
       // Nothing stored: the room is unknown or the sender is not in it; say which.
       await this.rooms.requireParticipant(senderId, chatRoomId);
@@ -156,8 +163,13 @@ export class MessagesService {
       });
     }
     this.typing.stop(senderId, chatRoomId).catch(() => undefined);
-    this.notifications.dispatchOffline(message);
     return { message: { ...message, eventSeq }, created: true };
+  }
+
+  /** The answer to a repeated clientMessageId: the first message, with the eventSeq of its newMessage event. */
+  private async repeated(stored: Message, senderId: string): Promise<SendResult> {
+    const eventSeq = await this.events.eventSeqOf(stored.chatRoomId, stored.id);
+    return { message: { ...(await this.views.view(stored, senderId)), eventSeq }, created: false };
   }
 
   /**
@@ -263,6 +275,7 @@ export class MessagesService {
       if (count === 0) return [];
       await tx.messageReaction.deleteMany({ where: { messageId } });
       await tx.messageMention.deleteMany({ where: { messageId } });
+      await this.events.erase(tx, message.chatRoomId, messageId);
       const pin = await tx.pinnedMessage.findUnique({ where: { messageId } });
       if (pin) await tx.pinnedMessage.delete({ where: { messageId } });
       // A deleted reply no longer counts in its thread (an atomic decrement: replies written meanwhile add theirs).

@@ -1,9 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ChatEmitter } from '../realtime/chat.emitter';
 import type { MessageView } from '../contract/chat.events';
 import { PresenceStore } from '../presence/presence.store';
 import { ChatRoomsService } from '../rooms/chat-rooms.service';
-import { OfflineNotifier } from './offline-notifier';
 
 interface Member {
   userId: string;
@@ -15,14 +14,12 @@ const MEMBERS_TTL_MS = 2000;
 
 @Injectable()
 export class NotificationsService {
-  private readonly logger = new Logger(NotificationsService.name);
   private readonly members = new Map<string, { rows: Promise<Member[]>; until: number }>();
 
   constructor(
     private readonly emitter: ChatEmitter,
     private readonly presence: PresenceStore,
     private readonly rooms: ChatRoomsService,
-    private readonly notifier: OfflineNotifier,
   ) {}
 
   /** Pushes `notification { type, payload, createdAt }` to every socket of the user, wherever connected. */
@@ -31,26 +28,11 @@ export class NotificationsService {
   }
 
   /**
-   * Hands a stored message to the OfflineNotifier for each participant
-   * (sender excepted, and those who muted the room unless it mentions them)
-   * with no connected socket, saying which of them were mentioned.
-   * Scheduled after the send resolves; never throws.
+   * The participants to tell about a stored message (see OfflineNotifications):
+   * not the sender, not those with a connected socket anywhere, and not
+   * those who muted the room unless it mentions them.
    */
-  dispatchOffline(message: MessageView): void {
-    setImmediate(() => {
-      this.findOffline(message)
-        .then((offline) => {
-          if (offline.length === 0) return;
-          const mentioned = new Set(message.mentionedUserIds);
-          return this.notifier.notify(offline, message, { mentionedIds: offline.filter((id) => mentioned.has(id)) });
-        })
-        .catch((error: unknown) =>
-          this.logger.warn(`offline notification for ${message.id} failed: ${(error as Error).message}`),
-        );
-    });
-  }
-
-  private async findOffline(message: MessageView): Promise<string[]> {
+  async offlineRecipients(message: MessageView): Promise<string[]> {
     const now = new Date();
     const mentioned = new Set(message.mentionedUserIds);
     const ids = (await this.membersOf(message.chatRoomId))

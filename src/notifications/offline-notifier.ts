@@ -11,8 +11,9 @@ export interface OfflineContext {
  * Told about every stored message for each participant who has no connected
  * socket (on any node) and did not mute the room (a mention reaches them
  * anyway). Replace it through `ChatModule.forRoot({ offlineNotifier })`
- * to send push notifications or e-mail. It is called after the sender's ack,
- * and its failures are logged, never passed on to the sender.
+ * to send push notifications or e-mail. It is called from the room event
+ * log after the commit (see OfflineNotifications): at least once, retried
+ * when it throws, also when the process that took the message stopped.
  */
 export abstract class OfflineNotifier {
   abstract notify(recipientIds: string[], message: MessageView, context: OfflineContext): Promise<void> | void;

@@ -17,7 +17,16 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   /** A chat table for `$queryRaw`: `"chat"."Message"` (raw SQL is not qualified by Prisma). */
   table(
-    name: 'ChatRoom' | 'ChatRoomParticipant' | 'Message' | 'MessageMention' | 'RoomEvent' | 'UserState' | 'UserBlock',
+    name:
+      | 'ChatRoom'
+      | 'ChatRoomParticipant'
+      | 'Message'
+      | 'MessageMention'
+      | 'RoomEvent'
+      | 'UserState'
+      | 'UserBlock'
+      | 'OutboxCursor'
+      | 'OutboxDelivery',
   ): Prisma.Sql {
     return Prisma.raw(this.database.table(name));
   }

@@ -17,6 +17,7 @@ export function fakeRoomEventLog(): RoomEventLog & { logged: { chatRoomId: strin
   return {
     logged,
     lock: async () => true,
+    erase: async () => undefined,
     append,
     appendAll: async (tx: unknown, chatRoomId: string, events: NewRoomEvent[]) => {
       const seqs = await append(tx, chatRoomId, events);

@@ -1,20 +1,8 @@
-import type { RoomEventType, SyncEvent } from '../../src/contract/chat.events';
+import { ROOM_EVENT_TYPES, type SyncEvent } from '../../src/contract/chat.events';
 import type { ChatClient } from './socket';
 
 /** The broadcasts that are room events (appended to the log `sync` replays), as the contract lists them. */
-export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
-  'newMessage',
-  'messageUpdated',
-  'messageDeleted',
-  'threadUpdated',
-  'reactionAdded',
-  'reactionRemoved',
-  'messagePinned',
-  'messageUnpinned',
-  'chatRoomUpdated',
-  'participantsAdded',
-  'participantRemoved',
-];
+export { ROOM_EVENT_TYPES };
 
 /** The eventSeqs of events, in order. */
 export const seqsOf = (events: { eventSeq: number }[]): number[] => events.map((e) => e.eventSeq);
