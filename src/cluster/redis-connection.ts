@@ -7,6 +7,8 @@ import type { ChatConfig } from '../config/chat-config';
 
 /** How long start-up waits for Redis before refusing to start. */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long closing waits for commands in flight before it drops the connection. */
+const CLOSE_WAIT_MS = 2000;
 
 /**
  * The chat's Redis connections in one process, when the `redis` option is set: a publisher
@@ -79,14 +81,19 @@ export class RedisConnection implements OnApplicationShutdown {
     return this.close();
   }
 
-  /** Idempotent; waits for commands in flight, then closes. */
+  /**
+   * Idempotent; waits for commands in flight (at most CLOSE_WAIT_MS), then
+   * closes. A client that is not connected (Redis unreachable: it would
+   * wait for it for ever) is dropped at once.
+   */
   async close(): Promise<void> {
     if (!this.clients) return;
     await Promise.all(
       Object.values(this.clients).map(async (client) => {
         if (!client.isOpen) return;
         try {
-          await client.close();
+          if (!client.isReady) throw new Error('not connected');
+          await this.withTimeout(client.close(), CLOSE_WAIT_MS);
         } catch {
           try {
             client.destroy();

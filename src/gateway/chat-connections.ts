@@ -144,6 +144,10 @@ export class ChatConnections {
     await socket.join(missing);
     const still = new Set((await this.rooms.roomIdsForUser(userId)).map(roomChannel));
     for (const room of missing) if (!still.has(room)) await socket.leave(room);
+    // Rooms the user was given while this process could not hear it: the client is told as it would have been.
+    const added = missing.filter((room) => still.has(room)).map((room) => chatRoomIdOf(room)!);
+    if (added.length === 0) return;
+    for (const view of await this.rooms.listForUser(userId, added)) socket.emit('chatRoomCreated', view);
   }
 
   /**

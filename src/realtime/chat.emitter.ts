@@ -79,16 +79,23 @@ export class ChatEmitter {
     this.namespace?.to([roomChannel(chatRoomId), ...userIds.map(userChannel)]).emit(event, ...args);
   }
 
-  /** Subscribes every socket of these users, on every node, to the room's broadcasts. */
+  /**
+   * Subscribes every socket of these users, on every node, to the room's
+   * broadcasts. This node's sockets at once: the Redis adapter changes them
+   * only when its own request comes back from Redis (never while Redis is
+   * down), and broadcasts from here do not wait.
+   */
   joinRoom(userIds: string[], chatRoomId: string): void {
     if (userIds.length === 0 || !this.namespace) return;
+    this.namespace.local.in(userIds.map(userChannel)).socketsJoin(roomChannel(chatRoomId));
     this.namespace.in(userIds.map(userChannel)).socketsJoin(roomChannel(chatRoomId));
     for (const listener of this.membershipListeners) listener(userIds, { kind: 'join', chatRoomId });
   }
 
-  /** Unsubscribes every socket of these users, on every node, from the room. */
+  /** Unsubscribes every socket of these users, on every node, from the room; this node's at once (see joinRoom). */
   leaveRoom(userIds: string[], chatRoomId: string): void {
     if (userIds.length === 0 || !this.namespace) return;
+    this.namespace.local.in(userIds.map(userChannel)).socketsLeave(roomChannel(chatRoomId));
     this.namespace.in(userIds.map(userChannel)).socketsLeave(roomChannel(chatRoomId));
     for (const listener of this.membershipListeners) listener(userIds, { kind: 'leave', chatRoomId });
   }
