@@ -1,6 +1,10 @@
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
+import { ChatClient } from '../src/client';
+import type { MessageView } from '../src/contract/chat.events';
 import { browserUnavailableReason, launchChromium, screenshot, TesterPage } from './helpers/browser';
 import { http, registerUser, RegisteredUser } from './helpers/http';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -8,10 +12,37 @@ import { startTestApp, TestApp } from './helpers/test-app';
 /**
  * The browser tester (test-websocket.html) driven in Debian's Chromium through
  * playwright-core: two users in two browser contexts chat through the real app.
+ * The page talks through the library's typed client, which the app serves at
+ * /chat-client.js (dist/client/chat-client.browser.mjs).
  */
 const unavailable = browserUnavailableReason();
 if (unavailable) console.warn(`browser e2e skipped: ${unavailable}`);
 const describeWithBrowser = unavailable ? describe.skip : describe;
+
+const ROOT = resolve(__dirname, '..');
+const BUNDLE = join(ROOT, 'dist/client/chat-client.browser.mjs');
+
+/** The client bundle the page imports comes from `npm run build:lib`: built here when missing or older than its sources. */
+function buildBundleIfStale(): void {
+  const built = existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : 0;
+  const sources = ['src/client', 'src/contract'].flatMap((dir) =>
+    readdirSync(join(ROOT, dir)).map((file) => statSync(join(ROOT, dir, file)).mtimeMs),
+  );
+  if (sources.some((mtime) => mtime > built)) {
+    execFileSync('npm', ['run', '--silent', 'build:client'], { cwd: ROOT, stdio: 'pipe' });
+  }
+}
+
+/** GET /chat-client.js answers (another test's `npm pack` rebuilds dist/, removing the bundle for a few seconds). */
+async function bundleServed(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await http(url, 'GET', '/chat-client.js');
+    if (res.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`GET /chat-client.js: ${res.status}`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
 
 const XSS = '<img src=x onerror=alert(1)>';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,6 +52,7 @@ describeWithBrowser('browser tester (e2e)', () => {
   const pages: TesterPage[] = [];
 
   beforeAll(async () => {
+    buildBundleIfStale();
     browser = await launchChromium();
   });
   afterEach(async () => {
@@ -42,6 +74,7 @@ describeWithBrowser('browser tester (e2e)', () => {
 
     beforeAll(async () => {
       t = await startTestApp({ env: { TYPING_TIMEOUT_MS: '1500' } });
+      await bundleServed(t.url);
     });
     afterAll(async () => {
       await t?.close();
@@ -187,7 +220,8 @@ describeWithBrowser('browser tester (e2e)', () => {
       await d.by('load-older').waitFor({ state: 'hidden' });
       await d.logEntries('getMessages', '"beforeSeq":11').first().waitFor();
 
-      // Disconnected on purpose: what is sent meanwhile arrives with getMessages { afterSeq } on connect.
+      // Disconnected on purpose: what is sent meanwhile is replayed on connect by the client's sync, from the
+      // room's event cursor (60 messages, 60 events), through the page's own newMessage handler.
       await d.by('disconnect-button').click();
       await d.connection('disconnected');
       await say(carol, 'missed 1');
@@ -195,7 +229,16 @@ describeWithBrowser('browser tester (e2e)', () => {
       await d.by('connect-button').click();
       await d.connection('connected');
       await d.messages({ text: 'missed 2' }).waitFor();
-      await d.logEntries('getMessages', '"afterSeq":60').first().waitFor();
+      await d.page
+        .locator('[data-testid="log-entry"].out[data-event="sync"]')
+        .filter({ hasText: '"afterEventSeq":60' })
+        .first()
+        .waitFor();
+      await d.page
+        .locator('[data-testid="log-entry"].sync[data-event="newMessage"]')
+        .filter({ hasText: 'missed 2' })
+        .waitFor();
+      expect(await d.logEntries('getMessages', 'afterSeq').count()).toBe(0); // no catch-up of the page's own
 
       // The connection drops (not the user's doing): socket.io reconnects by itself and the page catches up.
       await d.page.evaluate('window.chatTester.socket.io.engine.close()');
@@ -509,6 +552,158 @@ describeWithBrowser('browser tester (e2e)', () => {
       await screenshot(d.page, 'browser-threads-1000.png');
       expectNothingRan(c, d, e);
     }, 60_000);
+
+    it('should recover by itself after being offline: what changed meanwhile shows on connect, without a reload, as stored', async () => {
+      const [fay, gus] = await Promise.all([registerUser(t.url, 'Fay'), registerUser(t.url, 'Gus')]);
+      const roomId = await directRoom(gus, fay);
+      // Gus chats through the typed client from Node: he edits and deletes, which the page has no buttons for.
+      const g = new ChatClient({ url: t.url, token: gus.token, socket: { transports: ['websocket'] } });
+      const atGus: MessageView[] = [];
+      g.on('newMessage', (m) => atGus.push(m));
+      try {
+        await g.connect();
+        const leftGroup = await g.createChatRoom({
+          type: 'GROUP',
+          name: 'Out for good',
+          participantIds: [fay.user.id],
+        });
+        const backGroup = await g.createChatRoom({
+          type: 'GROUP',
+          name: 'Out and back',
+          participantIds: [fay.user.id],
+        });
+        const keep = await g.sendMessage({ chatRoomId: roomId, content: 'keep me' });
+        const edit = await g.sendMessage({ chatRoomId: roomId, content: 'edit me' });
+        const gone = await g.sendMessage({ chatRoomId: roomId, content: 'delete me' });
+        await g.sendMessage({ chatRoomId: backGroup.id, content: 'before you left' });
+
+        // Fay has read "Out and back" (its messages are held) and has the DIRECT room open.
+        const f = await signedIn(fay);
+        await f.openRoom(backGroup.id);
+        await f.messages({ text: 'before you left' }).waitFor();
+        await f.openRoom(roomId);
+        await f.messages({ text: 'delete me' }).waitFor();
+        await f.roomItem(leftGroup.id).waitFor();
+        await f.page.evaluate('window.notReloaded = true');
+        const pagesAsked = await f.logEntries('getMessages').count();
+
+        // Offline by the page's own control. Meanwhile Gus sends, edits, deletes, reacts and pins; he removes Fay
+        // from one group, and from the other one and adds her back (events she may not replay: a resync).
+        await f.by('disconnect-button').click();
+        await f.connection('disconnected');
+        await g.sendMessage({ chatRoomId: roomId, content: 'sent while away' });
+        await g.editMessage({ messageId: edit.id, content: 'edited while away' });
+        await g.deleteMessage({ messageId: gone.id });
+        await g.addReaction({ messageId: keep.id, emoji: '🎉' });
+        await g.pinMessage({ messageId: keep.id });
+        await g.removeParticipant({ chatRoomId: leftGroup.id, userId: fay.user.id });
+        await g.removeParticipant({ chatRoomId: backGroup.id, userId: fay.user.id });
+        await g.sendMessage({ chatRoomId: backGroup.id, content: 'while you were out' });
+        await g.addParticipants({ chatRoomId: backGroup.id, userIds: [fay.user.id] });
+        await g.sendMessage({ chatRoomId: backGroup.id, content: 'welcome back' });
+        // Fay writes while offline: the send waits in the client's outbox.
+        await f.send('written offline');
+        const offline = f.messages({ text: 'written offline', status: 'sending' });
+        await offline.waitFor();
+        expect(await offline.getByTestId('message-status').textContent()).toContain('waiting for the connection');
+        expect(await t.prisma.message.count({ where: { content: 'written offline' } })).toBe(0);
+
+        // Connect: the outbox sends, and the client's sync replays what was missed through the page's handlers.
+        await f.by('connect-button').click();
+        await f.connection('connected');
+        const sentId = await f.messageId('written offline');
+        await f.messages({ text: 'edited while away' }).waitFor();
+        await f.roomItem(leftGroup.id).waitFor({ state: 'detached' });
+
+        // The timeline is exactly the room's rows, in seq order: edited, deleted, missed and written offline.
+        const rows = await t.prisma.message.findMany({
+          where: { chatRoomId: roomId },
+          orderBy: { seq: 'asc' },
+          select: { id: true, content: true, editedAt: true, deletedAt: true, senderId: true, clientMessageId: true },
+        });
+        expect(rows.map((r) => (r.deletedAt ? '(deleted)' : r.content))).toEqual([
+          'keep me',
+          'edited while away',
+          '(deleted)',
+          'sent while away',
+          'written offline',
+        ]);
+        expect(await f.renderedMessageIds()).toEqual(rows.map((r) => r.id));
+        const list = f.by('message-list');
+        expect(await list.getByTestId('message-content').allTextContents()).toEqual(
+          rows.map((r) => (r.deletedAt ? 'Message deleted' : r.content)),
+        );
+        expect(await list.getByTestId('message-edited').allTextContents()).toEqual(
+          rows.map((r) => (r.editedAt && !r.deletedAt ? 'edited' : '')),
+        );
+        // Written offline: stored once, with the page's clientMessageId, and Gus got it once.
+        const written = rows[4];
+        expect(written).toMatchObject({ id: sentId, senderId: fay.user.id });
+        expect(await f.messageById(sentId).getAttribute('data-client-message-id')).toBe(written.clientMessageId);
+        expect(await t.prisma.message.count({ where: { clientMessageId: written.clientMessageId } })).toBe(1);
+        await g.getChatRooms(); // a round trip: a second newMessage would be here by now
+        expect(atGus.filter((m) => m.content === 'written offline').map((m) => m.id)).toEqual([sentId]);
+        // The reaction and the pin, as stored.
+        const onF = f.messageById(keep.id);
+        await f.reaction(onF, '🎉', { count: 1, me: false }).waitFor();
+        expect(await onF.getByTestId('reaction').count()).toBe(1);
+        expect(
+          await t.prisma.messageReaction.findMany({
+            where: { messageId: keep.id },
+            select: { userId: true, emoji: true },
+          }),
+        ).toEqual([{ userId: gus.user.id, emoji: '🎉' }]);
+        expect(await onF.getByTestId('message-pinned').textContent()).toBe('📌');
+        expect(
+          await f
+            .by('pinned-list')
+            .getByTestId('pinned-item')
+            .evaluateAll((n) => n.map((i) => i.getAttribute('data-id'))),
+        ).toEqual([keep.id]);
+        expect(
+          await t.prisma.pinnedMessage.findMany({ where: { chatRoomId: roomId }, select: { messageId: true } }),
+        ).toEqual([{ messageId: keep.id }]);
+
+        // It came from the catch-up (sync, its events marked ⟲ in the log), not from a reload or a page of history.
+        expect(await f.page.evaluate('window.notReloaded')).toBe(true);
+        expect(await f.logEntries('getMessages').count()).toBe(pagesAsked);
+        await f.page.locator('[data-testid="log-entry"].out[data-event="sync"]').first().waitFor();
+        for (const [event, text] of [
+          ['newMessage', 'sent while away'],
+          ['messageUpdated', 'edited while away'],
+          ['messageDeleted', gone.id],
+          ['reactionAdded', '🎉'],
+          ['messagePinned', keep.id],
+        ]) {
+          const replayed = f.page.locator(`[data-testid="log-entry"].sync[data-event="${event}"]`);
+          expect(await replayed.filter({ hasText: text }).count()).toBe(1);
+        }
+
+        // The room Fay was removed from is gone; she is not in it.
+        expect(await f.roomItem(leftGroup.id).count()).toBe(0);
+        expect(
+          await t.prisma.chatRoomParticipant.findUnique({
+            where: { chatRoomId_userId: { chatRoomId: leftGroup.id, userId: fay.user.id } },
+          }),
+        ).toBeNull();
+        // The room she left and came back to was reloaded (resync): opened, it shows every one of its rows.
+        await f.openRoom(backGroup.id);
+        await f.messages({ text: 'welcome back' }).waitFor();
+        const backRows = await t.prisma.message.findMany({
+          where: { chatRoomId: backGroup.id },
+          orderBy: { seq: 'asc' },
+          select: { id: true, content: true },
+        });
+        expect(backRows.map((r) => r.content)).toEqual(['before you left', 'while you were out', 'welcome back']);
+        expect(await f.renderedMessageIds()).toEqual(backRows.map((r) => r.id));
+        await f.logEntries('resync').first().waitFor();
+
+        await screenshot(f.page, 'browser-recovered-1280.png');
+        expectNothingRan(f);
+      } finally {
+        g.close();
+      }
+    }, 60_000);
   });
 
   describe('opened as a file', () => {
@@ -517,12 +712,13 @@ describeWithBrowser('browser tester (e2e)', () => {
     beforeAll(async () => {
       // A file:// page has the origin "null": the server has to allow any origin.
       t = await startTestApp({ env: { CORS_ORIGINS: '*' } });
+      await bundleServed(t.url);
     });
     afterAll(async () => {
       await t?.close();
     });
 
-    it('should load the socket.io client from the typed server URL, log in and show connect_error for a bad token', async () => {
+    it('should import the chat client from the typed server URL, log in and show connect_error for a bad token', async () => {
       const user = await registerUser(t.url, 'Offline');
       const page = await TesterPage.open(browser, pathToFileURL(resolve(__dirname, '..', 'test-websocket.html')).href, {
         width: 1000,
@@ -534,10 +730,11 @@ describeWithBrowser('browser tester (e2e)', () => {
       await page.login(user.user.email, user.password);
       await page.connection('connected');
       expect(await page.myUserId()).toBe(user.user.id);
-      const scripts = await page.page
-        .locator('script[src]')
-        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('src')));
-      expect(scripts).toEqual([`${t.url}/socket.io/socket.io.js`]);
+      // The client is the app's /chat-client.js, imported across origins (CORS); no script tag is added.
+      const loaded = await page.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+      expect(loaded).toContain(`${t.url}/chat-client.js`);
+      expect(loaded.filter((name) => name.includes('socket.io.js'))).toEqual([]);
+      expect(await page.page.locator('script[src]').count()).toBe(0);
 
       // A pasted token the server refuses: the page still tries, and shows the handshake's connect_error.
       await page.by('logout-button').click();
