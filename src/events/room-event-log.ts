@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RoomEventType } from '../contract/chat.events';
-import type { Prisma } from '../persistence/generated/prisma/client';
+import { Prisma } from '../persistence/generated/prisma/client';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { PrismaService } from '../persistence/prisma.service';
 import type { LoggedRoomEvent } from '../realtime/chat.emitter';
@@ -65,13 +65,27 @@ export class RoomEventLog {
   /**
    * Erases a deleted message's content from the log: what its newMessage
    * event kept (it is replayed from the deleted row) and the views its
-   * messageUpdated events hold. Under the room's row lock.
+   * messageUpdated events hold; and from the outbox's deliveries. Under the
+   * room's row lock.
    */
   async erase(tx: Tx, chatRoomId: string, messageId: string): Promise<void> {
+    const erased = Prisma.sql`'{"content": "", "attachments": [], "mentionedUserIds": []}'::jsonb`;
+    // And from the outbox's deliveries: a webhook not sent yet sends it empty, a push not made yet is not made.
+    await tx.$executeRaw`
+      DELETE FROM ${this.prisma.table('OutboxDelivery')}
+       WHERE "chatRoomId" = ${chatRoomId}::uuid AND "target" = 'offline' AND "status" = 'pending'
+         AND "payload"->'message'->>'id' = ${messageId}`;
+    await tx.$executeRaw`
+      UPDATE ${this.prisma.table('OutboxDelivery')}
+         SET "payload" = CASE WHEN "target" = 'offline'
+                              THEN jsonb_set("payload", '{message}', ("payload"->'message') || ${erased})
+                              ELSE jsonb_set("payload", '{data}', ("payload"->'data') || ${erased}) END
+       WHERE "chatRoomId" = ${chatRoomId}::uuid AND "type" IN ('newMessage', 'messageUpdated')
+         AND COALESCE("payload"->'message', "payload"->'data')->>'id' = ${messageId}`;
     await tx.$executeRaw`
       UPDATE ${this.prisma.table('RoomEvent')}
          SET "data" = CASE WHEN "type" = 'newMessage' THEN NULL
-                           ELSE "data" || '{"content": "", "attachments": [], "mentionedUserIds": []}'::jsonb END
+                           ELSE "data" || ${erased} END
        WHERE "chatRoomId" = ${chatRoomId}::uuid
          AND (("type" = 'newMessage' AND "messageId" = ${messageId}::uuid)
               OR ("type" = 'messageUpdated' AND "data"->>'id' = ${messageId}))`;

@@ -383,7 +383,8 @@ export class MessageWriter {
         -- RoomEventLog.erase clears that when it is deleted.
         INSERT INTO ${events} ("chatRoomId", "eventSeq", "type", "messageId", "data", "createdAt")
         SELECT n."chatRoomId", n."eventSeq", 'newMessage', n."id",
-               jsonb_build_object('content', n.content, 'attachments', n.attachments, 'mentionedUserIds',
+               jsonb_build_object('senderId', n."senderId", 'content', n.content, 'attachments', n.attachments,
+                 'mentionedUserIds',
                  COALESCE((SELECT jsonb_agg(m."userId" ORDER BY m.position) FROM mentioned m WHERE m."messageId" = n."id"),
                           '[]'::jsonb)),
                n."createdAt"

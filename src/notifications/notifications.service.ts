@@ -28,20 +28,34 @@ export class NotificationsService {
   }
 
   /**
-   * The participants to tell about a stored message (see OfflineNotifications):
-   * not the sender, not those with a connected socket anywhere, and not
-   * those who muted the room unless it mentions them.
+   * For each stored message, the participants to tell (see
+   * OfflineNotifications): not the sender, not those with a connected socket
+   * anywhere, and not those who muted the room unless it mentions them.
+   * Presence is asked once per room, whatever the number of its messages.
    */
-  async offlineRecipients(message: MessageView): Promise<string[]> {
+  async offlineRecipients(
+    messages: Pick<MessageView, 'chatRoomId' | 'senderId' | 'mentionedUserIds'>[],
+  ): Promise<string[][]> {
     const now = new Date();
-    const mentioned = new Set(message.mentionedUserIds);
-    const ids = (await this.membersOf(message.chatRoomId))
-      .filter(
-        (m) => m.userId !== message.senderId && (mentioned.has(m.userId) || !(m.mutedUntil && m.mutedUntil > now)),
-      )
-      .map((m) => m.userId);
-    const online = new Set(await this.presence.onlineAmong(ids));
-    return ids.filter((id) => !online.has(id));
+    const rooms = [...new Set(messages.map((m) => m.chatRoomId))];
+    const offline = new Map(
+      await Promise.all(
+        rooms.map(async (chatRoomId) => {
+          const members = await this.membersOf(chatRoomId);
+          const online = new Set(await this.presence.onlineAmong(members.map((m) => m.userId)));
+          return [chatRoomId, members.filter((m) => !online.has(m.userId))] as const;
+        }),
+      ),
+    );
+    return messages.map((message) => {
+      const mentioned = new Set(message.mentionedUserIds);
+      return offline
+        .get(message.chatRoomId)!
+        .filter(
+          (m) => m.userId !== message.senderId && (mentioned.has(m.userId) || !(m.mutedUntil && m.mutedUntil > now)),
+        )
+        .map((m) => m.userId);
+    });
   }
 
   /**

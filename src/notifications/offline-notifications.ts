@@ -42,24 +42,32 @@ export class OfflineNotifications implements OutboxConsumer, DeliveryHandler {
     deliveries.register(this);
   }
 
-  /** A delivery for each new message that has participants to tell (kept, then attempted at once). */
+  /**
+   * A delivery for each new message that has participants to tell. Who they
+   * are is worked out from the event alone (it keeps the sender and the
+   * mentions); only those messages are read, to hand the notifier their views.
+   */
   async handle(events: OutboxEvent[]): Promise<NewDelivery[]> {
-    const built = await this.payloads.build(events);
-    const deliveries = await Promise.all(
-      built.map(async ({ data }, i): Promise<NewDelivery | undefined> => {
-        const { eventSeq, ...message } = data as MessageView & { eventSeq: number };
-        if (message.deletedAt !== null) return undefined;
-        const recipientIds = await this.notifications.offlineRecipients(message);
-        if (recipientIds.length === 0) return undefined;
-        const mentioned = new Set(message.mentionedUserIds);
-        const context: OfflineContext = { mentionedIds: recipientIds.filter((id) => mentioned.has(id)) };
-        const payload: OfflineDelivery = { recipientIds, message, context };
-        const { chatRoomId, type } = events[i];
-        const id = deliveryId(TARGET, chatRoomId, eventSeq);
-        return { id, target: TARGET, chatRoomId, eventSeq, type, payload };
-      }),
-    );
-    return deliveries.filter((d) => d !== undefined);
+    // Erased from the log (data null): deleted before anyone was told.
+    const sent = events.flatMap((event) => {
+      const data = event.data as Pick<MessageView, 'senderId' | 'mentionedUserIds'> | null;
+      return data === null ? [] : [{ event, message: { chatRoomId: event.chatRoomId, ...data } }];
+    });
+    const recipients = await this.notifications.offlineRecipients(sent.map((s) => s.message));
+    const told = sent
+      .map(({ event }, i) => ({ event, recipientIds: recipients[i] }))
+      .filter((t) => t.recipientIds.length > 0);
+    if (told.length === 0) return [];
+    const views = await this.payloads.build(told.map((t) => t.event));
+    return told.flatMap(({ event, recipientIds }, i): NewDelivery[] => {
+      const { eventSeq, ...message } = views[i].data as MessageView & { eventSeq: number };
+      if (message.deletedAt !== null) return [];
+      const mentioned = new Set(message.mentionedUserIds);
+      const context: OfflineContext = { mentionedIds: recipientIds.filter((id) => mentioned.has(id)) };
+      const payload: OfflineDelivery = { recipientIds, message, context };
+      const id = deliveryId(TARGET, event.chatRoomId, eventSeq);
+      return [{ id, target: TARGET, chatRoomId: event.chatRoomId, eventSeq, type: event.type, payload }];
+    });
   }
 
   handles(target: string): boolean {
@@ -80,6 +88,8 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the notifier did not answer within ${ATTEMPT_MS} ms`)), ATTEMPT_MS);
+    // Not what keeps a stopping process alive: the attempt is handed back on shutdown (OutboxDeliveries).
+    timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

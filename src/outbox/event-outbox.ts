@@ -39,15 +39,31 @@ export interface OutboxConsumer {
 }
 
 const BATCH = 500;
+/**
+ * How often a cursor that moved past events that needed nothing kept is
+ * stored. Reading them again after a crash is harmless: deliveries have
+ * ids derived from the event, so none is kept twice.
+ */
+const SAVE_EVERY_MS = 1000;
 /** How long stopping waits for a pass in flight. */
 const STOP_WAIT_MS = 2000;
-/** A hint waits this long, so one read covers a burst of writes. */
-const WAKE_DELAY_MS = 20;
+/** A hint waits this long, so one read covers a burst of writes (and the writes' commits). */
+const WAKE_DELAY_MS = 100;
 
 interface Cursor {
   txid: string;
   chatRoomId: string;
   eventSeq: number;
+}
+
+/** A consumer's turn while this process holds it. */
+interface Turn {
+  /** Where it has read up to: ahead of the stored cursor while `unsaved`. */
+  cursor: Cursor;
+  unsaved: boolean;
+  savedAt: number;
+  /** When to renew the lease (half of it, by this process's clock, counted from before it was taken). */
+  renewAt: number;
 }
 
 /**
@@ -63,14 +79,16 @@ interface Cursor {
  * loses an event.
  *
  * One process at a time reads for a consumer (a lease on its cursor row,
- * renewed at every pass); another takes over `outbox.leaseMs` after it
- * stops without handing it back.
+ * renewed when half of it has gone); another takes over `outbox.leaseMs`
+ * after it stops without handing it back. The cursor is stored with the
+ * deliveries a batch keeps, and otherwise at most every SAVE_EVERY_MS.
  */
 @Injectable()
 export class EventOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ChatOutbox');
   private readonly owner = randomUUID();
   private readonly consumers: OutboxConsumer[] = [];
+  private readonly turns = new Map<string, Turn>();
   private readonly afterPass: (() => void)[] = [];
   private readonly runner = new SerialRunner(() => this.passes());
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -111,6 +129,10 @@ export class EventOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearTimeout(this.wakeTimer);
     await this.runner.stop(STOP_WAIT_MS);
+    for (const [consumer, turn] of this.turns) {
+      if (turn.unsaved) await this.save(this.prisma, consumer, turn.cursor).catch(() => undefined);
+    }
+    this.turns.clear();
     await this.prisma.$executeRaw`
       UPDATE ${this.table()} SET "leaseOwner" = NULL, "leaseUntil" = NULL WHERE "leaseOwner" = ${this.owner}`.catch(
       () => undefined,
@@ -144,32 +166,44 @@ export class EventOutbox implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One batch of one consumer; true when there may be more to read at once. */
   private async pass(consumer: OutboxConsumer): Promise<boolean> {
-    const cursor = await this.claim(consumer.name);
-    if (!cursor) return false;
-    const events = await this.read(cursor, consumer.types);
+    const turn = await this.turn(consumer.name);
+    if (!turn) return false;
+    const events = await this.read(turn.cursor, consumer.types);
     if (events.length === 0) return false;
     const last = events[events.length - 1];
+    const cursor = { txid: last.txid, chatRoomId: last.chatRoomId, eventSeq: last.eventSeq };
     // Each room's events in its order (a batch spans transactions; a room's eventSeq is its commit order).
     const deliveries = await consumer.handle([...events].sort(byRoomOrder));
-    const moved = await this.prisma.$transaction(async (tx) => {
-      const count = await tx.$executeRaw`
-        UPDATE ${this.table()}
-           SET "txid" = ${last.txid}::xid8, "chatRoomId" = ${last.chatRoomId}::uuid, "eventSeq" = ${last.eventSeq}::int,
-               "updatedAt" = now() AT TIME ZONE 'UTC'
-         WHERE "consumer" = ${consumer.name} AND "leaseOwner" = ${this.owner}`;
-      // Our turn ran out and another process read the batch too: it keeps (or kept) what it found.
-      if (count === 0) return false;
-      if (deliveries.length > 0) await this.keep(tx, deliveries);
+    if (deliveries.length === 0) {
+      Object.assign(turn, { cursor, unsaved: true });
+      if (Date.now() - turn.savedAt >= SAVE_EVERY_MS && !(await this.saveTurn(consumer.name, turn))) return false;
+      return events.length === BATCH;
+    }
+    const kept = await this.prisma.$transaction(async (tx) => {
+      if (!(await this.save(tx, consumer.name, cursor))) return false;
+      await this.keep(tx, deliveries);
       return true;
     });
-    if (!moved) this.logger.warn(`outbox ${consumer.name}: lost its turn while handling a batch; read again`);
-    else if (deliveries.length > 0) for (const listener of this.afterPass) listener();
-    return moved && events.length === BATCH;
+    if (!kept) {
+      this.lost(consumer.name);
+      return false;
+    }
+    Object.assign(turn, { cursor, unsaved: false, savedAt: Date.now() });
+    for (const listener of this.afterPass) listener();
+    return events.length === BATCH;
   }
 
-  /** Takes (or renews) the consumer's turn; its cursor, or undefined when another process holds the turn. */
-  private async claim(consumer: string): Promise<Cursor | undefined> {
+  /**
+   * The consumer's turn: held already (renewed when half of the lease has
+   * gone, its cursor stored first), or taken now from the stored cursor;
+   * undefined while another process holds it.
+   */
+  private async turn(consumer: string): Promise<Turn | undefined> {
+    const held = this.turns.get(consumer);
+    if (held && Date.now() < held.renewAt) return held;
+    if (held?.unsaved && !(await this.saveTurn(consumer, held))) return undefined;
     const leaseMs = this.config.outbox.leaseMs;
+    const renewAt = Date.now() + leaseMs / 2;
     const [cursor] = await this.prisma.$queryRaw<Cursor[]>`
       UPDATE ${this.table()}
          SET "leaseOwner" = ${this.owner},
@@ -177,7 +211,39 @@ export class EventOutbox implements OnApplicationBootstrap, OnModuleDestroy {
        WHERE "consumer" = ${consumer}
          AND ("leaseOwner" IS NULL OR "leaseOwner" = ${this.owner} OR "leaseUntil" < now() AT TIME ZONE 'UTC')
       RETURNING "txid"::text AS "txid", "chatRoomId", "eventSeq"`;
-    return cursor;
+    if (!cursor) {
+      this.turns.delete(consumer);
+      return undefined;
+    }
+    const turn = { cursor, unsaved: false, savedAt: Date.now(), renewAt };
+    this.turns.set(consumer, turn);
+    return turn;
+  }
+
+  /** Stores a turn's cursor; false (and the turn dropped) when the lease was lost meanwhile. */
+  private async saveTurn(consumer: string, turn: Turn): Promise<boolean> {
+    if (!(await this.save(this.prisma, consumer, turn.cursor))) {
+      this.lost(consumer);
+      return false;
+    }
+    Object.assign(turn, { unsaved: false, savedAt: Date.now() });
+    return true;
+  }
+
+  /** Our turn ran out and another process took it: it reads from the stored cursor (what we passed, again). */
+  private lost(consumer: string): void {
+    this.turns.delete(consumer);
+    this.logger.warn(`outbox ${consumer}: lost its turn (this process was too slow); another process reads on`);
+  }
+
+  /** Stores the cursor, if this process still holds the turn. */
+  private async save(db: Prisma.TransactionClient, consumer: string, cursor: Cursor): Promise<boolean> {
+    const count = await db.$executeRaw`
+      UPDATE ${this.table()}
+         SET "txid" = ${cursor.txid}::xid8, "chatRoomId" = ${cursor.chatRoomId}::uuid, "eventSeq" = ${cursor.eventSeq}::int,
+             "updatedAt" = now() AT TIME ZONE 'UTC'
+       WHERE "consumer" = ${consumer} AND "leaseOwner" = ${this.owner}`;
+    return count > 0;
   }
 
   private read(cursor: Cursor, types: readonly RoomEventType[]): Promise<(OutboxEvent & { txid: string })[]> {

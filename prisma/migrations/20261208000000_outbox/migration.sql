@@ -43,3 +43,6 @@ CREATE INDEX "OutboxDelivery_status_nextAttemptAt_idx" ON "OutboxDelivery"("stat
 
 -- CreateIndex
 CREATE INDEX "OutboxDelivery_createdAt_idx" ON "OutboxDelivery"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "OutboxDelivery_chatRoomId_eventSeq_idx" ON "OutboxDelivery"("chatRoomId", "eventSeq");
